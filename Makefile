@@ -1,0 +1,55 @@
+# nlpsuite — set-up, tests, apps, benchmarks and training.
+# Fresh machine: `make app` (installs, then serves the apps) or `make test`.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+# Datasets: $NLPSUITE_DATA_DIR if set, else ../shared/data beside the checkout when present, else the cache.
+NLPSUITE_DATA_DIR ?= $(if $(wildcard ../shared/data/README.md),$(abspath ../shared/data),$(HOME)/.cache/nlpsuite)
+export NLPSUITE_DATA_DIR
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install app test test-tf test-jax test-browser lint bench \
+        train-ner train-sentiment train-translation train-poetry train-stock clean
+
+install: $(VENV)/.installed
+
+# Re-runs only when pyproject.toml changes, so a second `make install` takes no time.
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[dev,jax]"
+	@touch $@
+
+app: install
+	$(BIN)/streamlit run apps/Home.py --server.port $(PORT) --server.headless true \
+	    --browser.gatherUsageStats false
+
+# The whole suite on TensorFlow, then the backend-agnostic layer and op tests again on JAX.
+test: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -p no:cacheprovider -m backend_agnostic tests/layers tests/ops
+
+test-browser: install
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser tests/browser
+
+lint: install
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m bench
+
+train-ner: install
+	bash scripts/train_ner.sh
+train-sentiment: install
+	bash scripts/train_sentiment.sh
+train-translation: install
+	bash scripts/train_translation.sh
+train-poetry: install
+	bash scripts/train_poetry.sh
+train-stock: install
+	bash scripts/train_stock.sh
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

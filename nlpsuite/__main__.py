@@ -1,0 +1,5 @@
+import sys
+
+from nlpsuite.cli import main
+
+sys.exit(main())

@@ -1,0 +1,254 @@
+"""Labelled text files: TSV/CSV with a text column and a label column, any number of classes.
+
+Column names are configurable; when they are not given, ``sentence``/``text``/``review``/``content``/``text_a``
+(text) and ``label``/``sentiment``/``polarity`` (label) are found in the header. A file without a header (such
+as ChnSentiCorp's ``text<TAB>label``) is read as two columns, and the label column is the one whose values are a
+small set of short strings. Errors name the file, line and field.
+
+Example:
+
+>>> from nlpsuite.data import labeled_text
+>>> examples = labeled_text.parse_table("label\\tsentence\\n1\\tgood film\\n0\\tdull\\n", source="demo.tsv")
+>>> [(e.text, e.label) for e in examples]
+[('good film', '1'), ('dull', '0')]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import random
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from nlpsuite.errors import NlpsuiteError
+
+TEXT_COLUMNS = ("sentence", "text", "review", "content", "text_a")
+LABEL_COLUMNS = ("label", "sentiment", "polarity")
+EXTENSIONS = (".tsv", ".csv", ".txt")
+# A headerless label column holds a few short values; longer or more varied ones are text.
+_MAX_LABEL_CHARS = 32
+_MAX_CLASSES = 100
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text.
+
+    Args:
+        text: the raw text (stripped).
+        label: the class name, as a string.
+        line: 1-based line of the source file (for error messages).
+    """
+
+    text: str
+    label: str
+    line: int = 0
+
+
+def _delimiter(source: str, sample: str) -> str:
+    if source.lower().endswith(".csv"):
+        return ","
+    if source.lower().endswith(".tsv"):
+        return "\t"
+    first = sample.split("\n", 1)[0]
+    return "\t" if "\t" in first or "," not in first else ","
+
+
+def _find(names: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
+          source: str) -> int | None:
+    lowered = [n.strip().lower() for n in names]
+    if wanted:
+        if wanted.lower() not in lowered:
+            raise NlpsuiteError(f"{source}: no {what} column {wanted!r} in the header "
+                                f"({', '.join(names)}); pass the right --set {what}_column=NAME")
+        return lowered.index(wanted.lower())
+    hits = [lowered.index(c) for c in candidates if c in lowered]
+    if len(hits) > 1:
+        found = ", ".join(names[i] for i in hits)
+        raise NlpsuiteError(f"{source}: several possible {what} columns ({found}); choose one with "
+                            f"--set {what}_column=NAME")
+    return hits[0] if hits else None
+
+
+def _headerless_columns(rows: list[list[str]], source: str) -> tuple[int, int]:
+    """(text, label) column indices of a file without a header, or a clear error."""
+    widths = {len(r) for r in rows}
+    if widths != {2}:
+        raise NlpsuiteError(f"{source}: no header with a text column ({'/'.join(TEXT_COLUMNS)}) and a "
+                            f"label column ({'/'.join(LABEL_COLUMNS)}); add a header row or name the "
+                            "columns with --set text_column=NAME --set label_column=NAME")
+
+    def looks_like_labels(col: int) -> bool:
+        values = [r[col].strip() for r in rows]
+        return (max(len(v) for v in values) <= _MAX_LABEL_CHARS
+                and len(set(values)) <= min(_MAX_CLASSES, max(2, len(values) // 2)))
+
+    for label_col in (1, 0):
+        if looks_like_labels(label_col) and not looks_like_labels(1 - label_col):
+            return 1 - label_col, label_col
+    raise NlpsuiteError(f"{source}: cannot tell the text column from the label column; add a header row "
+                        f"with '{TEXT_COLUMNS[0]}' and 'label'")
+
+
+def parse_table(content: str, source: str = "<text>", text_column: str | None = None,
+                label_column: str | None = None, label_map: Mapping[str, str] | None = None,
+                require_labels: bool = True) -> list[Example]:
+    """Parses TSV/CSV text into examples.
+
+    Args:
+        content: the file's text.
+        source: its name, for messages and to pick the delimiter (``.csv`` -> comma, else tab).
+        text_column, label_column: header names; found automatically when None.
+        label_map: renames labels (``{"0": "negative"}``); labels not in it are kept.
+        require_labels: when False a file with only a text column is accepted (labels are ``""``).
+
+    Raises:
+        NlpsuiteError: a missing column, an empty text or label, a short row; the message names the line.
+    """
+    content = content.lstrip("\ufeff")
+    delimiter = _delimiter(source, content[:2000])
+    # QUOTE_NONE for TSV: review texts hold stray quotes that must stay text.
+    quoting = csv.QUOTE_MINIMAL if delimiter == "," else csv.QUOTE_NONE
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, quoting=quoting)
+    rows = [[cell.rstrip("\r") for cell in row] for row in reader]
+    numbered = [(i + 1, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    if not numbered:
+        raise NlpsuiteError(f"{source} is empty; expected a header and one example per line")
+    header = numbered[0][1]
+    text_col = _find(header, text_column, TEXT_COLUMNS, "text", source)
+    label_col = _find(header, label_column, LABEL_COLUMNS, "label", source)
+    body = numbered[1:]
+    if text_col is None and label_col is None and not text_column and not label_column:
+        if not require_labels and len(header) == 1:
+            text_col, body = 0, numbered
+        else:
+            text_col, label_col = _headerless_columns([r for _, r in numbered], source)
+            body = numbered
+    if text_col is None:
+        raise NlpsuiteError(f"{source}: no text column in the header ({', '.join(header)}); name one of "
+                            f"{', '.join(TEXT_COLUMNS)} or pass --set text_column=NAME")
+    if label_col is None and require_labels:
+        raise NlpsuiteError(f"{source}: no label column in the header ({', '.join(header)}); name one of "
+                            f"{', '.join(LABEL_COLUMNS)} or pass --set label_column=NAME")
+    return [_example(row, line, text_col, label_col, label_map, source, header) for line, row in body]
+
+
+def _example(row: list[str], line: int, text_col: int, label_col: int | None,
+             label_map: Mapping[str, str] | None, source: str, header: list[str]) -> Example:
+    needed = max(text_col, label_col if label_col is not None else 0)
+    if len(row) <= needed:
+        raise NlpsuiteError(f"{source}, line {line}: {len(row)} field(s), expected at least {needed + 1} "
+                            f"(is the delimiter right? {'tab' if source.endswith('.tsv') else 'comma'})")
+    text = row[text_col].strip()
+    if not text:
+        raise NlpsuiteError(f"{source}, line {line}: the text field is empty; remove the line or fill it in")
+    label = ""
+    if label_col is not None:
+        label = row[label_col].strip()
+        if not label:
+            raise NlpsuiteError(f"{source}, line {line}: the label field is empty; every example needs a "
+                                "label")
+        label = (label_map or {}).get(label, label)
+    return Example(text, label, line)
+
+
+def read_file(path: str | os.PathLike, **options) -> list[Example]:
+    """Reads one TSV/CSV file (UTF-8, optional BOM); see ``parse_table`` for the options."""
+    path = Path(path)
+    try:
+        content = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise NlpsuiteError(f"data file not found: {path}") from None
+    except UnicodeDecodeError as exc:
+        raise NlpsuiteError(f"{path} is not UTF-8 (byte {exc.start}); convert it to UTF-8") from None
+    return parse_table(content, source=str(path), **options)
+
+
+def find_split(folder: str | os.PathLike, names: Sequence[str]) -> Path | None:
+    """The first ``<name>.tsv|.csv|.txt`` that exists in ``folder``."""
+    folder = Path(folder)
+    for name in names:
+        for ext in EXTENSIONS:
+            if (folder / f"{name}{ext}").exists():
+                return folder / f"{name}{ext}"
+    return None
+
+
+def normalize_key(text: str) -> str:
+    """The form used to call two texts "the same" when deduplicating: NFKC, lower-cased, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def check_labels(examples: Iterable[Example], known: Sequence[str], source: str) -> None:
+    """Raises for the first label that training never saw."""
+    known_set = set(known)
+    for example in examples:
+        if example.label not in known_set:
+            raise NlpsuiteError(f"{source}, line {example.line}: label {example.label!r} was not seen in "
+                                f"training (known: {', '.join(known)}); fix the label or retrain")
+
+
+@dataclass
+class DedupReport:
+    """What ``deduplicate`` removed, for the model card."""
+
+    kept: int
+    exact_repeats: int
+    conflicting: int
+    in_evaluation: int
+
+    def notes(self, evaluation_name: str) -> list[str]:
+        return [
+            f"removed {self.in_evaluation} training rows whose text appears in the evaluation split "
+            f"({evaluation_name})",
+            f"removed {self.exact_repeats} repeated (text, label) rows and {self.conflicting} rows whose text "
+            "occurs with more than one label",
+            f"{self.kept} training rows remain",
+        ]
+
+
+def deduplicate(train: Sequence[Example], evaluation: Iterable[Example]) -> tuple[list[Example], DedupReport]:
+    """Drops training rows whose text is in ``evaluation``, repeated rows, and texts with conflicting labels."""
+    held_out = {normalize_key(e.text) for e in evaluation}
+    labels_of: dict[str, set[str]] = {}
+    for example in train:
+        labels_of.setdefault(normalize_key(example.text), set()).add(example.label)
+    kept, seen = [], set()
+    in_eval = repeats = conflicting = 0
+    for example in train:
+        key = normalize_key(example.text)
+        if key in held_out:
+            in_eval += 1
+        elif len(labels_of[key]) > 1:
+            conflicting += 1
+        elif key in seen:
+            repeats += 1
+        else:
+            seen.add(key)
+            kept.append(example)
+    return kept, DedupReport(len(kept), repeats, conflicting, in_eval)
+
+
+def split_dev(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
+    """Carves a random ``fraction`` out of ``examples`` (after dedup, so no text is on both sides)."""
+    if not 0 < fraction < 1:
+        raise NlpsuiteError(f"dev_fraction must be between 0 and 1; got {fraction}")
+    order = list(range(len(examples)))
+    random.Random(seed).shuffle(order)
+    size = max(1, round(len(examples) * fraction))
+    if size >= len(examples):
+        raise NlpsuiteError(f"only {len(examples)} training examples: too few to carve a dev split; add data "
+                            "or provide a dev file")
+    dev_ids = set(order[:size])
+    train = [e for i, e in enumerate(examples) if i not in dev_ids]
+    dev = [e for i, e in enumerate(examples) if i in dev_ids]
+    return train, dev
+
+
+def label_counts(examples: Iterable[Example]) -> dict[str, int]:
+    return dict(sorted(Counter(e.label for e in examples).items()))

@@ -1,0 +1,384 @@
+"""The shape every app task shares, so the CLI, the apps and the tests treat them alike.
+
+```python
+task = NerTask.train(data, config, strategy=None, callbacks=())  # a trained task
+task.evaluate(data) -> dict          # metrics; the same dict goes to metrics.json
+task.predict(inputs, **options) -> list[dict]
+task.save(directory)                 # atomic: a temp dir, then rename
+nlpsuite.load(directory) -> task     # reads config.json's "task" field and dispatches
+```
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import json
+import os
+import shutil
+import time
+import types
+import typing
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from nlpsuite.errors import NlpsuiteError
+
+# Lazy, so `nlpsuite info` and one app never pay for importing every other task.
+TASK_CLASSES: dict[str, str] = {
+    "ner": "nlpsuite.tasks.ner:NerTask",
+    "sentiment": "nlpsuite.tasks.sentiment:SentimentTask",
+    "translation": "nlpsuite.tasks.translation:TranslationTask",
+    "poetry": "nlpsuite.tasks.poetry:PoetryTask",
+    "stock": "nlpsuite.tasks.stock:StockTask",
+}
+
+CONFIG_FILE = "config.json"
+MODEL_FILE = "model.keras"
+ASSETS_DIR = "assets"
+METRICS_FILE = "metrics.json"
+CARD_FILE = "MODEL_CARD.md"
+
+
+def get_task_class(name: str) -> type[Task]:
+    """The task class registered under ``name`` (``ner``, ``sentiment``, ...)."""
+    if name not in TASK_CLASSES:
+        raise NlpsuiteError(f"unknown task {name!r}; choose one of: {', '.join(TASK_CLASSES)}")
+    module_name, class_name = TASK_CLASSES[name].split(":")
+    return getattr(importlib.import_module(module_name), class_name)
+
+
+# ----------------------------------------------------------------------------------------------- config
+
+
+@dataclasses.dataclass
+class TaskConfig:
+    """Options every task has. Task configs subclass this and add their own fields.
+
+    Args:
+        epochs: passes over the training data (early stopping may end sooner).
+        batch_size: the global batch; under a multi-device strategy each replica gets
+            ``batch_size / replicas`` (tf.distribute's rule). The learning rate is not rescaled.
+        learning_rate: the optimizer's step size.
+        seed: seeds Python, NumPy and the backend, for repeatable runs.
+        patience: epochs without dev improvement before early stopping.
+        strategy: ``auto|cpu|gpu|mirrored|tpu|multiworker`` (see ``nlpsuite.distribute``).
+        mixed_precision: ``mixed_float16`` on GPU / ``mixed_bfloat16`` elsewhere; losses stay float32.
+        jit_compile: XLA-compile the train step.
+        max_train_examples: cap on training examples (0 = all); for quick trials, never for reported models.
+    """
+
+    epochs: int = 10
+    batch_size: int = 32
+    learning_rate: float = 1e-3
+    seed: int = 1234
+    patience: int = 3
+    strategy: str = "auto"
+    mixed_precision: bool = False
+    jit_compile: bool = False
+    max_train_examples: int = 0
+
+
+def config_to_dict(config: Any) -> dict[str, Any]:
+    return dataclasses.asdict(config)
+
+
+def config_from_dict(config_class: type, values: Mapping[str, Any]) -> Any:
+    """Builds a config, rejecting unknown keys with the list of known ones."""
+    known = {f.name for f in dataclasses.fields(config_class)}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise NlpsuiteError(
+            f"unknown option(s) {', '.join(unknown)} for {config_class.__name__}; "
+            f"known: {', '.join(sorted(known))}"
+        )
+    return config_class(**values)
+
+
+def _coerce(text: str, annotation: Any, key: str) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if text.lower() in ("none", "null", ""):
+            return None
+        annotation = options[0]
+        origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        choices = typing.get_args(annotation)
+        if text not in choices:
+            raise NlpsuiteError(f"--set {key}={text}: choose one of {', '.join(map(str, choices))}")
+        return text
+    if origin in (list, tuple):
+        (item,) = typing.get_args(annotation)[:1] or (str,)
+        items = [_coerce(part.strip(), item, key) for part in text.split(",") if part.strip()]
+        return items if origin is list else tuple(items)
+    try:
+        if annotation is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if annotation in (int, float, str):
+            return annotation(text)
+    except ValueError:
+        raise NlpsuiteError(f"--set {key}={text}: expected {annotation.__name__}") from None
+    return text
+
+
+def apply_overrides(config: Any, overrides: Mapping[str, str]) -> Any:
+    """Returns a copy of ``config`` with ``KEY=VALUE`` strings applied, typed by the dataclass fields."""
+    hints = typing.get_type_hints(type(config))
+    changes = {}
+    for key, text in overrides.items():
+        if key not in hints:
+            raise NlpsuiteError(
+                f"unknown option {key!r} for {type(config).__name__}; known: {', '.join(sorted(hints))}"
+            )
+        changes[key] = _coerce(str(text), hints[key], key)
+    return dataclasses.replace(config, **changes)
+
+
+def parse_key_values(pairs: Sequence[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` with a clear error for a pair without ``=``."""
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise NlpsuiteError(f"--set {pair!r}: expected KEY=VALUE")
+        result[key.strip()] = value
+    return result
+
+
+def parse_literal(text: str) -> Any:
+    """A predict option from the command line: int, float, bool, null or a plain string (never evaluated)."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+# ------------------------------------------------------------------------------------------ saving
+
+
+@contextlib.contextmanager
+def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
+    """Yields a fresh temp folder beside ``target`` that replaces ``target`` only if the block succeeds.
+
+    A failed or interrupted run leaves whatever was saved at ``target`` untouched.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    old = target.parent / f".{target.name}.old-{uuid.uuid4().hex[:8]}"
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    """Writes a file through a temp file and ``os.replace``, so readers never see half a file."""
+    path = Path(path)
+    tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NlpsuiteError(f"{path} not found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise NlpsuiteError(f"{path} is not valid JSON ({exc}); retrain or restore the model folder") from None
+
+
+# -------------------------------------------------------------------------------------------- tasks
+
+
+class Task:
+    """Base class of the app tasks.
+
+    Subclasses set ``name`` and ``config_class`` and implement ``train``, ``evaluate``, ``predict``, and,
+    when they keep preprocessing state (vocabularies, tag sets, scalers), ``save_assets``/``load_assets``.
+
+    Args:
+        config: the task's config dataclass.
+        model: the trained Keras model (saved as ``model.keras``).
+        assets: preprocessing state; what ``save_assets`` writes and ``load_assets`` reads.
+        info: training facts for the model card (data, split, time, hardware, notes).
+    """
+
+    name: ClassVar[str] = ""
+    config_class: ClassVar[type] = TaskConfig
+    # The make target that builds a default model; shown when a model is missing.
+    make_target: ClassVar[str] = ""
+
+    def __init__(self, config: Any, model: Any, assets: dict[str, Any] | None = None,
+                 info: dict[str, Any] | None = None) -> None:
+        self.config = config
+        self.model = model
+        self.assets = assets or {}
+        self.info = info or {}
+
+    # -- the API every task implements
+    @classmethod
+    def train(cls, data: str | os.PathLike, config: Any = None, strategy: Any = None,
+              callbacks: Sequence[Any] = (), **kwargs: Any) -> Task:
+        raise NotImplementedError
+
+    def evaluate(self, data: str | os.PathLike, split: str = "test") -> dict[str, Any]:
+        raise NotImplementedError
+
+    def predict(self, inputs: list[Any], **options: Any) -> list[dict[str, Any]]:
+        raise NotImplementedError
+
+    def save_assets(self, directory: Path) -> None:
+        """Writes preprocessing state under ``directory`` (JSON/text only: nothing that executes on load)."""
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        return {}
+
+    # -- saving and loading
+    def save(self, directory: str | os.PathLike) -> Path:
+        """Saves config, model and assets atomically; returns the directory."""
+        directory = Path(directory)
+        with atomic_directory(directory) as tmp:
+            payload = {
+                "task": self.name,
+                "config": config_to_dict(self.config),
+                "info": self.info,
+                "nlpsuite_version": _version(),
+            }
+            (tmp / CONFIG_FILE).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n",
+                                           encoding="utf-8")
+            self.save_model(tmp)
+            (tmp / ASSETS_DIR).mkdir()
+            self.save_assets(tmp / ASSETS_DIR)
+            (tmp / CARD_FILE).write_text(render_model_card(self.name, self.info, self.config, None),
+                                         encoding="utf-8")
+        return directory
+
+    def save_model(self, directory: Path) -> None:
+        self.model.save(directory / MODEL_FILE)
+
+    @classmethod
+    def load_model(cls, directory: Path) -> Any:
+        import keras
+
+        return keras.saving.load_model(directory / MODEL_FILE, safe_mode=True, compile=False)
+
+    @classmethod
+    def load(cls, directory: str | os.PathLike) -> Task:
+        directory = Path(directory)
+        payload = read_json(directory / CONFIG_FILE)
+        config = config_from_dict(cls.config_class, payload.get("config", {}))
+        model = cls.load_model(directory)
+        assets = cls.load_assets(directory / ASSETS_DIR)
+        return cls(config, model, assets, payload.get("info", {}))
+
+    def write_metrics(self, directory: str | os.PathLike, metrics: Mapping[str, Any]) -> None:
+        """Saves ``metrics.json`` beside the model and refreshes the model card with them."""
+        directory = Path(directory)
+        atomic_write_text(directory / METRICS_FILE, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
+        atomic_write_text(directory / CARD_FILE, render_model_card(self.name, self.info, self.config, metrics))
+
+
+def load(directory: str | os.PathLike) -> Task:
+    """Loads any saved task: reads ``config.json``'s ``task`` field and dispatches to its class."""
+    directory = Path(directory)
+    if not (directory / CONFIG_FILE).exists():
+        hint = _train_hint(directory.name)
+        raise NlpsuiteError(f"no model in {directory} (config.json missing); {hint}")
+    payload = read_json(directory / CONFIG_FILE)
+    name = payload.get("task")
+    if not isinstance(name, str):
+        raise NlpsuiteError(f"{directory / CONFIG_FILE} has no 'task' field; retrain the model")
+    return get_task_class(name).load(directory)
+
+
+def _train_hint(folder_name: str) -> str:
+    app = folder_name.split("-")[0]
+    if app in TASK_CLASSES:
+        return f"run `make train-{app}` to build it"
+    return "train one with `nlpsuite train TASK --out DIR`"
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("nlpsuite")
+    except Exception:  # not installed (running from a checkout)
+        return "unknown"
+
+
+# ------------------------------------------------------------------------------------- model cards
+
+
+def render_model_card(name: str, info: Mapping[str, Any], config: Any,
+                      metrics: Mapping[str, Any] | None) -> str:
+    """A short Markdown model card: data, split, hyper-parameters, training time, hardware, metrics."""
+    lines = [f"# Model card: {info.get('title', name)}", ""]
+    if info.get("summary"):
+        lines += [info["summary"], ""]
+    lines += ["## Data", "", f"- Dataset: {info.get('data', 'unknown')}"]
+    if info.get("split"):
+        lines.append(f"- Split: {info['split']}")
+    for note in info.get("data_notes", []):
+        lines.append(f"- {note}")
+    lines += ["", "## Training", ""]
+    seconds = info.get("training_seconds")
+    if seconds is not None:
+        lines.append(f"- Training time: {seconds / 60:.1f} min ({seconds:.0f} s)")
+    if info.get("epochs_run") is not None:
+        lines.append(f"- Epochs run: {info['epochs_run']}")
+    if info.get("hardware"):
+        lines.append(f"- Hardware: {info['hardware']}")
+    if info.get("software"):
+        lines.append(f"- Software: {info['software']}")
+    if info.get("parameters"):
+        lines.append(f"- Parameters: {info['parameters']:,}")
+    lines += ["", "## Hyper-parameters", "", "| option | value |", "|---|---|"]
+    for key, value in (config_to_dict(config) if dataclasses.is_dataclass(config) else {}).items():
+        lines.append(f"| {key} | {value} |")
+    if metrics:
+        lines += ["", "## Evaluation (`nlpsuite evaluate`)", ""]
+        for key, value in metrics.items():
+            if isinstance(value, (int, float, str)):
+                shown = f"{value:.4f}" if isinstance(value, float) else str(value)
+                lines.append(f"- {key}: {shown}")
+    for note in info.get("notes", []):
+        lines += ["", note] if note.startswith("#") else [f"- {note}"]
+    lines.append("")
+    return "\n".join(lines)
+
+
+class TrainingClock:
+    """Measures wall time of a training run and describes the machine for the model card."""
+
+    def __enter__(self) -> TrainingClock:
+        self.start = time.perf_counter()
+        self.seconds = 0.0
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.seconds = time.perf_counter() - self.start
