@@ -1,0 +1,167 @@
+"""Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive, CSV download."""
+
+import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+
+import hashlib  # noqa: E402
+import tempfile  # noqa: E402
+from typing import Any  # noqa: E402
+
+import altair as alt  # noqa: E402
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from apps import ui  # noqa: E402
+from nlpsuite.errors import NlpsuiteError  # noqa: E402
+
+MODEL = "stock"
+TICKERS = ("AAPL", "MSFT", "IBM", "GOOG")
+HISTORY_DAYS = 120
+TABLE_HORIZONS = (1, 5, 10, 20)
+
+
+@st.cache_data(show_spinner="Backtesting over rolling origins…", max_entries=16)
+def backtest(_task: Any, source: str, split: str, stamp: float) -> dict[str, Any]:
+    """The saved model's rolling-origin backtest on ``source`` (cached per model version)."""
+    del stamp  # part of the cache key only
+    return _task.evaluate(source, split=split)
+
+
+def upload_to_path(uploaded: Any) -> str:
+    """Writes an uploaded CSV to a temp file named by its content, so reruns hit the cache."""
+    text = ui.read_upload(uploaded)
+    digest = hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+    path = pathlib.Path(tempfile.gettempdir()) / f"nlpsuite-stock-{digest}.csv"
+    if not path.exists():
+        path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def fan_chart(result: dict[str, Any]) -> alt.LayerChart:
+    """History, the median forecast and its 10-90% band."""
+    history = pd.DataFrame(result["history"])
+    history["date"] = pd.to_datetime(history["date"])
+    forecast = pd.DataFrame(result["forecast"])
+    forecast["date"] = pd.to_datetime(forecast["date"])
+    # Start the band at the last close, so the fan opens from the history line.
+    anchor = pd.DataFrame([{"date": pd.to_datetime(result["last_date"]), "q10": result["last_close"],
+                            "q50": result["last_close"], "q90": result["last_close"]}])
+    forecast = pd.concat([anchor, forecast], ignore_index=True)
+    x = alt.X("date:T", title=None)
+    line = alt.Chart(history).mark_line(color="#1f77b4").encode(
+        x, alt.Y("close:Q", title="price", scale=alt.Scale(zero=False)),
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")])
+    band = alt.Chart(forecast).mark_area(opacity=0.3, color="#ff7f0e").encode(
+        x, alt.Y("q10:Q"), alt.Y2("q90:Q"),
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q10:Q", title="10%", format=".2f"),
+                 alt.Tooltip("q90:Q", title="90%", format=".2f")])
+    median = alt.Chart(forecast).mark_line(color="#ff7f0e", strokeDash=[4, 2]).encode(
+        x, alt.Y("q50:Q"), tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q50:Q", title="median",
+                                                                        format=".2f")])
+    return alt.layer(band, line, median).properties(height=360)
+
+
+def backtest_table(metrics: dict[str, Any], horizon: int) -> pd.DataFrame:
+    rows = []
+    for h in sorted({*(t for t in TABLE_HORIZONS if t <= horizon), horizon}):
+        m = metrics["by_horizon"].get(str(h))
+        if not m:
+            continue
+        rows.append({
+            "horizon (days)": h,
+            "MAE model (%)": 100 * m["mae"],
+            "MAE naive (%)": 100 * m["mae_naive"],
+            "MASE": m["mase"],
+            "direction right": m["directional_accuracy"],
+            "up moves": m["up_share"],
+            "80% coverage": m["coverage_80"],
+            "80% width (%)": 100 * m["width_80"],
+            "pinball vs trivial band": m.get("pinball_ratio", float("nan")),
+        })
+    return pd.DataFrame(rows).set_index("horizon (days)")
+
+
+def verdict(metrics: dict[str, Any]) -> list[str]:
+    """Plain sentences: does the model beat naive on MAE, are its bands calibrated and sharper?"""
+    first = metrics["by_horizon"].get("1")
+    if not first:
+        return []
+    lines = []
+    if first["mase"] < 0.995:
+        lines.append(f"The median forecast **beats the naive forecast on MAE** one day ahead "
+                     f"(MASE {first['mase']:.3f}).")
+    elif first["mase"] <= 1.005:
+        lines.append(f"The median forecast **ties the naive forecast** (tomorrow = today) on MAE one day "
+                     f"ahead (MASE {first['mase']:.3f}): no skill at predicting direction, as expected "
+                     f"for daily prices.")
+    else:
+        lines.append(f"The median forecast **does not beat the naive forecast on MAE** one day ahead "
+                     f"(MASE {first['mase']:.3f}).")
+    coverage = first["coverage_80"]
+    calibrated = 0.75 <= coverage <= 0.85
+    lines.append(f"The 80% band held {coverage:.0%} of next-day outcomes "
+                 + ("(well calibrated)." if calibrated else "(outside the 75–85% target)."))
+    ratio = first.get("pinball_ratio")
+    if ratio is not None:
+        better = "sharper than" if ratio < 0.995 else "no better than"
+        lines.append(f"Its bands are **{better}** the trivial ones from the last 500 days' returns "
+                     f"(pinball loss {ratio:.2f}× theirs).")
+    return lines
+
+
+def forecast_csv(result: dict[str, Any]) -> str:
+    return pd.DataFrame(result["forecast"]).to_csv(index=False, float_format="%.4f")
+
+
+st.title("Stock forecaster")
+st.caption("A GRU over the last 60 days of log returns and volume forecasts the 10%, 50% and 90% quantiles "
+           "of the price up to 20 trading days ahead. Not investment advice: the backtest below says how "
+           "much (or how little) that is worth.")
+
+task = ui.load_model(MODEL)
+if task is not None:
+    kind = st.radio("Series", ["Bundled ticker", "Upload CSV"], horizontal=True)
+    source = None
+    if kind == "Bundled ticker":
+        ticker = st.selectbox("Ticker (bokeh-sampledata, 2000–2013, split-adjusted)", TICKERS)
+        source = f"bokeh:{ticker}"
+    else:
+        uploaded = st.file_uploader("Daily prices: a CSV with a Date column and Close or Adj Close "
+                                    "(Volume optional)", type=["csv", "txt"])
+        if uploaded is not None:
+            with ui.user_errors():
+                source = upload_to_path(uploaded)
+    horizon = st.slider("Horizon (trading days)", 1, task.config.horizon, min(10, task.config.horizon))
+    if source is not None:
+        with ui.user_errors():
+            result = task.predict([source], horizon=horizon, history=HISTORY_DAYS)[0]
+            name = source if source.startswith("bokeh:") else uploaded.name
+            st.subheader(f"{name}: next {horizon} trading days")
+            st.altair_chart(fan_chart(result), use_container_width=True)
+            last = result["forecast"][-1]
+            st.write(f"Last close {result['last_close']:.2f} on {result['last_date']}. In {horizon} trading "
+                     f"days: median {last['q50']:.2f}, 80% band {last['q10']:.2f}–{last['q90']:.2f}.")
+            st.download_button("Download forecast CSV", forecast_csv(result),
+                               file_name=f"forecast-{name.replace(':', '-').rsplit('.', 1)[0]}.csv",
+                               mime="text/csv")
+            for note in result["notes"]:
+                st.caption(note)
+
+            st.subheader("Backtest against the naive forecast")
+            stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
+            try:
+                metrics = backtest(task, source, "test", stamp)
+                st.caption(f"Rolling origins {metrics['first_origin']} to {metrics['last_origin']} "
+                           f"({metrics['origins']} forecasts), after the model's training data "
+                           f"(to {metrics['train_end']}); no refitting. Errors are in % of the price.")
+            except NlpsuiteError:
+                metrics = backtest(task, source, "all", stamp)
+                st.warning(f"This series has no dates after the model's training cutoff "
+                           f"({task.config.train_end}), so the backtest covers the whole series; for "
+                           "the bundled tickers that is in-sample and flatters the model.")
+            for line in verdict(metrics):
+                st.markdown(f"- {line}")
+            st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}"))
+
+    ui.model_card(MODEL)

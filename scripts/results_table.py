@@ -1,0 +1,88 @@
+"""Builds the README's results table from saved_models/*/metrics.json (the only source of its numbers).
+
+    python scripts/results_table.py          # print the table
+    python scripts/results_table.py --write  # replace the table between the README's markers
+    python scripts/results_table.py --check  # exit 1 if the README is out of date (used by a test)
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+START, END = "<!-- results:start -->", "<!-- results:end -->"
+
+# model folder, what is measured, how to read it from metrics.json, published anchor, issue target
+ROWS = [
+    ("ner-en", "CoNLL-2003 test entity F1", lambda m: _pct(m.get("f1")),
+     "83.6 (Lample et al. 2016), 84.3 (Huang et al. 2015)", "≥ 86.0"),
+    ("ner-zh", "Resume NER test entity F1", lambda m: _pct(m.get("f1")),
+     "93.48 (char BiLSTM-CRF, Zhang & Yang 2018)", "≥ 93.5"),
+    ("sentiment-en", "SST-2 GLUE-dev accuracy", lambda m: _pct(m.get("accuracy")),
+     "84.9–87.5 (LSTM/BiLSTM + GloVe, Tai et al. 2015)", "≥ 86"),
+    ("sentiment-zh", "ChnSentiCorp dev accuracy", lambda m: _pct(m.get("accuracy")),
+     "90.7–91.0 (GRU, PaddlePaddle benchmarks)", "≥ 91"),
+    ("translation-spa-en", "spa→en test BLEU (beam / greedy)",
+     lambda m: _pair(m.get("bleu"), m.get("bleu_greedy")), "none for this split", "≥ 35, beam ≥ greedy + 1"),
+    ("translation-zh-en", "zh→en test BLEU (beam / greedy)",
+     lambda m: _pair(m.get("bleu"), m.get("bleu_greedy")), "none for this split", "—"),
+    ("poetry-en", "tinyshakespeare held-out nats/char",
+     lambda m: _num(m.get("bits_per_char"), math.log(2)), "1.395 (char-rnn checkpoint)", "≤ 1.50"),
+    ("poetry-zh", "Tang quatrains bits/char; form validity",
+     lambda m: f"{_num(m.get('bits_per_char'))}; {_pct(m.get('form_validity'))}%", "—", "100% valid"),
+    ("stock", "h=1 MASE; 80% coverage; pinball / baseline",
+     lambda m: _stock(m), "naive = 1.00 MASE", "MASE ≤ 1.00; coverage 75–85%; ratio ≤ 0.95"),
+]
+
+
+def _pct(value) -> str:
+    return "—" if value is None else f"{100 * value:.1f}"
+
+
+def _num(value, scale: float = 1.0) -> str:
+    return "—" if value is None else f"{value * scale:.3f}"
+
+
+def _pair(a, b) -> str:
+    return "—" if a is None else f"{a:.1f} / {b:.1f}"
+
+
+def _stock(metrics: dict) -> str:
+    h1 = metrics.get("by_horizon", {}).get("1")
+    if not h1:
+        return "—"
+    ratio = h1["pinball"] / h1["pinball_baseline"] if h1.get("pinball_baseline") else float("nan")
+    return f"{h1['mase']:.3f}; {100 * h1['coverage_80']:.1f}%; {ratio:.3f}"
+
+
+def table() -> str:
+    lines = ["| model | measure | ours | published anchor | target |", "|---|---|---:|---|---|"]
+    for folder, measure, read, anchor, target in ROWS:
+        path = ROOT / "saved_models" / folder / "metrics.json"
+        ours = read(json.loads(path.read_text())) if path.exists() else "not trained"
+        lines.append(f"| `{folder}` | {measure} | {ours} | {anchor} | {target} |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    before, _, rest = text.partition(START)
+    _, _, after = rest.partition(END)
+    updated = f"{before}{START}\n{table()}\n{END}{after}"
+    if "--write" in argv:
+        readme.write_text(updated, encoding="utf-8")
+    elif "--check" in argv:
+        if updated != text:
+            print("README results table is out of date: run python scripts/results_table.py --write")
+            return 1
+    else:
+        print(table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APPS = Path(__file__).resolve().parents[2] / "apps"
+
+
+def test_home_lists_every_app_and_the_backend(tmp_path, monkeypatch):
+    monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(tmp_path))  # no models: each says how to build one
+    at = AppTest.from_file(str(APPS / "Home.py"), default_timeout=120).run()
+    assert not at.exception
+    titles = [h.value for h in at.subheader]
+    for title in ("Named entities", "Sentiment", "Translation", "Poetry", "Stock forecast"):
+        assert any(title in t for t in titles), titles
+    captions = " ".join(c.value for c in at.caption)
+    assert "make train-ner" in captions and "Keras backend" in captions
+
+
+def test_rnn_lab_plots_gradients_and_gates():
+    at = AppTest.from_file(str(APPS / "pages" / "rnn_lab.py"), default_timeout=120).run()
+    assert not at.exception
+    assert not at.error
+    assert "SimpleRNN" in " ".join(c.value for c in at.caption)
+    at.text_input[0].set_value("你好, world 🎉").run()
+    assert not at.exception and not at.error
+    at.text_input[0].set_value("   ").run()
+    assert at.error and "Type or paste" in at.error[0].value
