@@ -1,7 +1,11 @@
 """Shared pieces of every task's training: seeds, callbacks, progress, early stopping, checkpoints.
 
-Checkpoints use ``keras.callbacks.BackupAndRestore`` in ``<out>.ckpt/``: an interrupted ``nlpsuite train ...
---resume`` continues from the last finished epoch with the optimizer state; a run that finishes deletes them.
+Checkpoints live in ``<out>.ckpt/``: an interrupted ``nlpsuite train ... --resume`` continues from
+the last finished epoch with the optimizer state; a run that finishes deletes them. ``fit`` uses
+``model.fit`` with ``keras.callbacks.BackupAndRestore`` everywhere except under
+``MultiWorkerMirroredStrategy``, where Keras 3's ``model.fit`` fails (keras-team/keras#20585): there
+``fit`` runs its own step loop (``_fit_multiworker``: ``strategy.run`` inside a ``tf.function``),
+with the same callbacks, progress lines and resumable checkpoints.
 """
 
 from __future__ import annotations
@@ -49,8 +53,11 @@ def hardware_description() -> str:
 def software_description() -> str:
     import keras
 
-    parts = [f"Python {platform.python_version()}", f"Keras {keras.__version__}",
-             f"backend {keras.backend.backend()}"]
+    parts = [
+        f"Python {platform.python_version()}",
+        f"Keras {keras.__version__}",
+        f"backend {keras.backend.backend()}",
+    ]
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -63,13 +70,18 @@ def progress_verbosity() -> int:
     return 1 if sys.stdout.isatty() else 2
 
 
-def make_dev_metric_callback(metric_fn: Callable[[], float], name: str, patience: int,
-                             mode: str = "max", restore_best: bool = True) -> Any:
+def make_dev_metric_callback(
+    metric_fn: Callable[[], float],
+    name: str,
+    patience: int,
+    mode: str = "max",
+    restore_best: bool = True,
+) -> Any:
     """A callback that scores the dev set with ``metric_fn`` after each epoch.
 
-    It writes the score into the epoch logs (so progress and History show it), stops training after ``patience``
-    epochs without improvement, and restores the best weights at the end. Used for early stopping on metrics
-    Keras cannot compute per batch (entity F1, BLEU).
+    It writes the score into the epoch logs (so progress and History show it), stops training after
+    ``patience`` epochs without improvement, and restores the best weights at the end. Used for
+    early stopping on metrics Keras cannot compute per batch (entity F1, BLEU).
     """
     import keras
 
@@ -124,10 +136,38 @@ def backup_callback(checkpoint_dir: str | os.PathLike, resume: bool) -> Any:
     return keras.callbacks.BackupAndRestore(backup_dir=str(checkpoint_dir), delete_checkpoint=True)
 
 
-def fit(model: Any, train: Any, validation: Any = None, *, epochs: int, callbacks: Sequence[Any] = (),
-        checkpoint_dir: str | os.PathLike | None = None, resume: bool = False,
-        verbose: int | None = None, **kwargs: Any) -> Any:
-    """``model.fit`` with the suite's defaults: progress bar, resumable checkpoints, early-stop callbacks."""
+def fit(
+    model: Any,
+    train: Any,
+    validation: Any = None,
+    *,
+    epochs: int,
+    callbacks: Sequence[Any] = (),
+    checkpoint_dir: str | os.PathLike | None = None,
+    resume: bool = False,
+    verbose: int | None = None,
+    **kwargs: Any,
+) -> Any:
+    """``model.fit`` with the suite's defaults: progress, resumable checkpoints, early stopping.
+
+    A model built under ``MultiWorkerMirroredStrategy`` trains through our own step loop instead
+    (see the module docstring); the arguments and the returned ``History`` are the same.
+    """
+    verbose = progress_verbosity() if verbose is None else verbose
+    strategy = _multiworker_strategy_of(model)
+    if strategy is not None:
+        return _fit_multiworker(
+            model,
+            train,
+            validation,
+            strategy=strategy,
+            epochs=epochs,
+            callbacks=callbacks,
+            checkpoint_dir=checkpoint_dir,
+            resume=resume,
+            verbose=verbose,
+            **kwargs,
+        )
     all_callbacks = list(callbacks)
     if checkpoint_dir is not None:
         all_callbacks.append(backup_callback(checkpoint_dir, resume))
@@ -136,17 +176,445 @@ def fit(model: Any, train: Any, validation: Any = None, *, epochs: int, callback
         validation_data=validation,
         epochs=epochs,
         callbacks=all_callbacks,
-        verbose=progress_verbosity() if verbose is None else verbose,
+        verbose=verbose,
         **kwargs,
     )
+
+
+# --------------------------------------------------------------------- the multi-worker step loop
+
+
+def _multiworker_strategy_of(model: Any) -> Any:
+    """The ``MultiWorkerMirroredStrategy`` ``model`` was built under, or None."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return None
+    import tensorflow as tf
+
+    strategy = getattr(model, "_distribute_strategy", None) or tf.distribute.get_strategy()
+    return strategy if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else None
+
+
+_LOOP_OPTIONS = ("batch_size", "shuffle", "steps_per_epoch", "validation_steps", "validation_freq")
+
+
+def _fit_multiworker(
+    model: Any,
+    train: Any,
+    validation: Any,
+    *,
+    strategy: Any,
+    epochs: int,
+    callbacks: Sequence[Any],
+    checkpoint_dir: str | os.PathLike | None,
+    resume: bool,
+    verbose: int,
+    **kwargs: Any,
+) -> Any:
+    """``fit`` under MultiWorkerMirroredStrategy: a ``strategy.run`` loop with Keras callbacks."""
+    import keras
+    import tensorflow as tf
+
+    from nlpsuite.errors import NlpsuiteError
+
+    unsupported = sorted(set(kwargs) - set(_LOOP_OPTIONS))
+    if unsupported:
+        raise NlpsuiteError(
+            f"--strategy multiworker: fit option(s) {', '.join(unsupported)} are not supported "
+            f"by the multi-worker loop (supported: {', '.join(_LOOP_OPTIONS)})"
+        )
+    if getattr(model, "optimizer", None) is None:
+        raise NlpsuiteError("--strategy multiworker: compile the model (optimizer and loss) before fit")
+    train_data = _InputData(
+        train,
+        strategy,
+        kwargs.get("batch_size"),
+        kwargs.get("shuffle", True),
+        kwargs.get("steps_per_epoch"),
+    )
+    val_data = None
+    if validation is not None:
+        val_data = _InputData(validation, strategy, kwargs.get("batch_size"), False, kwargs.get("validation_steps"))
+    validation_freq = int(kwargs.get("validation_freq", 1))
+    with strategy.scope():
+        model.optimizer.build(model.trainable_variables)
+    loop = _StepLoop(model, strategy)
+    checkpoint = _WorkerCheckpoint(model, checkpoint_dir, resume)
+    start = checkpoint.restore()
+    if start:
+        print(
+            f"resuming from the checkpoint in {checkpoint.directory}: epoch {start + 1} of {epochs}",
+            flush=True,
+        )
+    history = keras.callbacks.History()
+    callback_list = keras.callbacks.CallbackList(
+        [*callbacks, history],
+        add_history=False,
+        add_progbar=verbose != 0,
+        verbose=verbose,
+        epochs=epochs,
+        steps=train_data.steps,
+        model=model,
+    )
+    model.stop_training = False
+    logs: dict[str, float] = {}
+    try:
+        callback_list.on_train_begin()
+        for epoch in range(start, epochs):
+            callback_list.on_epoch_begin(epoch)
+            logs = loop.train_epoch(train_data, callback_list)
+            if val_data is not None and (epoch + 1) % validation_freq == 0:
+                logs.update({f"val_{k}": v for k, v in loop.evaluate(val_data).items()})
+            callback_list.on_epoch_end(epoch, logs)
+            checkpoint.save(epoch + 1)
+            if loop.any_worker_stops(bool(model.stop_training)):
+                break
+        callback_list.on_train_end(logs)
+    except (
+        tf.errors.UnavailableError,
+        tf.errors.DeadlineExceededError,
+        tf.errors.AbortedError,
+        tf.errors.CancelledError,
+    ) as exc:
+        # What a dead or unreachable peer looks like from a collective: heartbeat loss or a timeout.
+        raise NlpsuiteError(_lost_worker_message(exc, checkpoint)) from None
+    checkpoint.finish()
+    model.history = history
+    return history
+
+
+def _lost_worker_message(exc: Exception, checkpoint: _WorkerCheckpoint) -> str:
+    import re
+
+    from nlpsuite import distribute
+
+    me = distribute.task_identity()
+    peers = [(kind, int(index)) for kind, index in re.findall(r"/job:(\w+)/replica:\d+/task:(\d+)", str(exc))]
+    lost = next((peer for peer in peers if peer != me), None)
+    if lost is None:
+        who = "a peer worker"
+    else:
+        address = distribute.task_address(*lost)
+        who = f"{lost[0]} {lost[1]}" + (f" ({address})" if address else "")
+    cause = _failure_cause(exc)
+    if checkpoint.directory is None:
+        todo = "rerun to train again (no checkpoint directory was given)"
+    else:
+        todo = (
+            f"rerun with --resume to continue from epoch {checkpoint.saved_epochs + 1} "
+            f"(checkpoint in {checkpoint.directory})"
+        )
+    return f"{who} is unreachable ({cause}); {todo}"
+
+
+def _failure_cause(exc: Exception) -> str:
+    import re
+
+    import tensorflow as tf
+
+    text = str(exc)
+    if "heartbeat" in text:
+        return "it stopped sending heartbeats"
+    if isinstance(exc, tf.errors.DeadlineExceededError):
+        return "a collective timed out; see NLPSUITE_COLLECTIVE_TIMEOUT"
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    first = re.sub(r"\{\{[^}]*\}\}\s*", "", first)  # TensorFlow's {{function_node ...}} prefix
+    return f"{type(exc).__name__}: {first[:160]}"
+
+
+class _InputData:
+    """Training or validation input as an endless stream of global batches, spread over the replicas.
+
+    Accepts a ``tf.data.Dataset`` of global batches, a ``keras.utils.PyDataset`` (or any sequence of
+    batches with ``__len__``/``__getitem__``) or a tuple of arrays with ``batch_size``. An epoch is
+    ``steps`` batches of one long-lived iterator: making a distributed iterator costs seconds, so we
+    make one, not one per epoch. Every worker reads the whole input and keeps its replicas' slices
+    of each global batch (as tf.distribute's DATA sharding does), so the input must yield the same
+    batches in the same order on every worker: seed its shuffling.
+    """
+
+    def __init__(self, data: Any, strategy: Any, batch_size: int | None, shuffle: bool, steps: int | None) -> None:
+        from nlpsuite.errors import NlpsuiteError
+
+        dataset, count = _as_stream(data, batch_size, shuffle)
+        if count is None and not steps:
+            raise NlpsuiteError("--strategy multiworker: an endless dataset needs fit(..., steps_per_epoch=N)")
+        self.steps = min(int(steps), count) if steps and count else int(steps or count)
+        self.distributed = strategy.distribute_datasets_from_function(lambda context: _replica_slices(dataset, context))
+        self._iterator = None
+
+    def iterator(self) -> Any:
+        if self._iterator is None:
+            self._iterator = iter(self.distributed)
+        return self._iterator
+
+
+def _as_stream(data: Any, batch_size: int | None, shuffle: bool) -> tuple[Any, int | None]:
+    """``(endless dataset of global batches, batches per pass or None when the input is endless)``."""
+    import tensorflow as tf
+
+    from nlpsuite.errors import NlpsuiteError
+
+    if isinstance(data, tf.data.Dataset):
+        count = _count_batches(data)
+        return (data.repeat() if count is not None else data), count
+    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (tuple, list)):
+        return _sequence_stream(data), len(data)
+    if isinstance(data, (tuple, list)) and data:
+        if not batch_size:
+            raise NlpsuiteError("--strategy multiworker: array inputs need fit(..., batch_size=N)")
+        rows = len(tf.nest.flatten(data[0])[0])
+        dataset = tf.data.Dataset.from_tensor_slices(tuple(data))
+        if shuffle:  # a fixed seed: every worker must see the same order
+            dataset = dataset.shuffle(rows, seed=0, reshuffle_each_iteration=True)
+        return dataset.batch(int(batch_size)).repeat(), -(-rows // int(batch_size))
+    raise NlpsuiteError(
+        f"--strategy multiworker: cannot train on {type(data).__name__}; pass a tf.data.Dataset of "
+        "batches, a keras.utils.PyDataset or an (x, y) tuple of arrays"
+    )
+
+
+def _sequence_stream(batches: Any) -> Any:
+    """An endless ``tf.data.Dataset`` over a PyDataset-like sequence (shapes may vary batch to batch).
+
+    The generator itself calls ``on_epoch_end`` after each pass, so a reshuffle always falls between
+    two passes, however far tf.data prefetches ahead.
+    """
+    import tensorflow as tf
+
+    def spec(value: Any) -> Any:
+        value = np.asarray(value)
+        return tf.TensorSpec([None] * value.ndim, tf.as_dtype(value.dtype))
+
+    signature = tf.nest.map_structure(spec, _as_tuple(batches[0]))
+
+    def generate() -> Any:
+        while True:
+            for index in range(len(batches)):
+                yield tf.nest.map_structure(np.asarray, _as_tuple(batches[index]))
+            if hasattr(batches, "on_epoch_end"):
+                batches.on_epoch_end()
+
+    return tf.data.Dataset.from_generator(generate, output_signature=signature)
+
+
+def _as_tuple(batch: Any) -> Any:
+    return tuple(batch) if isinstance(batch, list) else batch
+
+
+def _count_batches(dataset: Any) -> int | None:
+    import tensorflow as tf
+
+    count = int(dataset.cardinality())
+    if count == tf.data.INFINITE_CARDINALITY:
+        return None
+    if count == tf.data.UNKNOWN_CARDINALITY:
+        return int(dataset.reduce(np.int64(0), lambda total, _: total + 1))
+    return count
+
+
+def _replica_slices(dataset: Any, context: Any) -> Any:
+    """This worker's share of each global batch: one element per local replica, in replica order."""
+    import tensorflow as tf
+
+    total = context.num_replicas_in_sync
+    local = total // context.num_input_pipelines
+    first = context.input_pipeline_id * local
+
+    def split(*element: Any) -> Any:
+        batch = element[0] if len(element) == 1 else element
+        rows = tf.shape(tf.nest.flatten(batch)[0])[0]
+        share = (rows + total - 1) // total
+
+        def piece(replica: Any) -> Any:
+            start = (first + tf.cast(replica, tf.int32)) * share
+            return tf.nest.map_structure(lambda t: t[start : start + share], batch)
+
+        return tf.data.Dataset.range(local).map(piece)
+
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+    return dataset.flat_map(split).with_options(options)
+
+
+class _StepLoop:
+    """The ``tf.function``-compiled train and eval steps around ``strategy.run``.
+
+    Each replica's loss is the compiled loss (``model.compute_loss``, which includes
+    ``model.losses``) over its slice of the global batch. Keras divides that by the replica count
+    under tf.distribute; we undo it and weight the replica's mean by its share of the global batch
+    with ``tf.nn.compute_average_loss``, so the summed gradients are those of the global-batch mean
+    even when the last batch is short.
+    """
+
+    def __init__(self, model: Any, strategy: Any) -> None:
+        import tensorflow as tf
+
+        self.model = model
+        self.strategy = strategy
+        self._train = tf.function(self._distributed(self._train_replica))
+        self._eval = tf.function(self._distributed(self._eval_replica))
+
+    def _distributed(self, replica_fn: Callable) -> Callable:
+        strategy = self.strategy
+
+        def step(iterator: Any) -> Any:
+            loss, count = strategy.run(replica_fn, args=(next(iterator),))
+            return strategy.reduce("SUM", loss, axis=None), strategy.reduce("SUM", count, axis=None)
+
+        return step
+
+    def _replica_loss(self, data: Any, training: bool) -> Any:
+        import keras
+        import tensorflow as tf
+
+        x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
+        rows = tf.shape(tf.nest.flatten(x)[0])[0]
+        context = tf.distribute.get_replica_context()
+        global_rows = context.all_reduce("SUM", rows)
+        y_pred = self.model(x, training=training)
+        replica_mean = self.model.compute_loss(x, y, y_pred, sample_weight, training=training)
+        replica_mean = tf.cast(replica_mean, "float32") * self.strategy.num_replicas_in_sync
+        per_example = tf.fill([rows], replica_mean)
+        loss = tf.nn.compute_average_loss(per_example, global_batch_size=tf.maximum(global_rows, 1))
+        self.model.compute_metrics(x, y, y_pred, sample_weight)
+        return loss, tf.cast(rows, "float32")
+
+    def _train_replica(self, data: Any) -> Any:
+        import tensorflow as tf
+
+        model = self.model
+        with tf.GradientTape() as tape:
+            loss, rows = self._replica_loss(data, training=True)
+            scaled = model.optimizer.scale_loss(loss)
+        gradients = tape.gradient(scaled, model.trainable_weights)
+        model.optimizer.apply_gradients(zip(gradients, model.trainable_weights, strict=True))
+        return loss, rows
+
+    def _eval_replica(self, data: Any) -> Any:
+        return self._replica_loss(data, training=False)
+
+    def train_epoch(self, data: _InputData, callback_list: Any) -> dict[str, float]:
+        self.model.reset_metrics()
+        iterator = data.iterator()
+        total, rows = 0.0, 0.0
+        for step in range(data.steps):
+            callback_list.on_train_batch_begin(step)
+            loss, count = self._train(iterator)
+            total += float(loss) * float(count)
+            rows += float(count)
+            callback_list.on_train_batch_end(step, {"loss": total / max(rows, 1.0)})
+        return {"loss": total / max(rows, 1.0), **self._metric_results()}
+
+    def evaluate(self, data: _InputData) -> dict[str, float]:
+        self.model.reset_metrics()
+        iterator = data.iterator()
+        total, rows = 0.0, 0.0
+        for _ in range(data.steps):
+            loss, count = self._eval(iterator)
+            total += float(loss) * float(count)
+            rows += float(count)
+        return {"loss": total / max(rows, 1.0), **self._metric_results()}
+
+    def _metric_results(self) -> dict[str, float]:
+        """Compiled metrics summed over every replica (Keras metric variables are sync-on-read sums)."""
+        results = {}
+        for name, value in self.model.get_metrics_result().items():
+            if name != "loss":
+                results[name] = float(np.asarray(value))
+        return results
+
+    def any_worker_stops(self, stop: bool) -> bool:
+        """Workers agree on early stopping, or the ones that go on would wait for the others forever."""
+        import tensorflow as tf
+
+        votes = self.strategy.run(lambda: tf.constant(1.0 if stop else 0.0))
+        return float(self.strategy.reduce("SUM", votes, axis=None)) > 0
+
+
+class _WorkerCheckpoint:
+    """Per-epoch ``tf.train.Checkpoint`` of the model, optimizer and epoch count, as tf.distribute documents.
+
+    Every worker saves (saving may read synchronised variables, a collective step), but only the
+    chief writes to ``checkpoint_dir``; the others write to a temporary folder beside it and delete
+    it. A resumed run reads the chief's checkpoint on every worker, so on several machines
+    ``checkpoint_dir`` must be shared storage.
+    """
+
+    def __init__(self, model: Any, checkpoint_dir: str | os.PathLike | None, resume: bool) -> None:
+        import tensorflow as tf
+
+        from nlpsuite import distribute
+
+        self.directory = Path(checkpoint_dir) if checkpoint_dir is not None else None
+        self.resume = resume
+        self.chief = distribute.is_chief()
+        self.saved_epochs = 0
+        self.epoch = tf.Variable(0, dtype="int64", trainable=False, name="epoch")
+        self.checkpoint = tf.train.Checkpoint(model=model, optimizer=model.optimizer, epoch=self.epoch)
+        self.manager = None
+        if self.directory is not None:
+            kind, index = distribute.task_identity()
+            write_dir = (
+                self.directory if self.chief else (self.directory.parent / f".{self.directory.name}.{kind}-{index}")
+            )
+            self.write_dir = write_dir
+            if self.chief and not resume and self.directory.exists():
+                shutil.rmtree(self.directory)
+            self.manager = tf.train.CheckpointManager(self.checkpoint, str(write_dir), max_to_keep=1)
+
+    def restore(self) -> int:
+        """Loads the chief's last checkpoint when resuming; returns the number of epochs it had finished."""
+        import tensorflow as tf
+
+        if self.directory is None or not self.resume:
+            return 0
+        latest = tf.train.latest_checkpoint(str(self.directory))
+        if latest is None:
+            return 0
+        try:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as exc:
+            from nlpsuite.errors import NlpsuiteError
+
+            raise NlpsuiteError(
+                f"the checkpoint in {self.directory} does not fit this model ({str(exc)[:120]}); "
+                "rerun without --resume to start over"
+            ) from None
+        self.saved_epochs = int(self.epoch.numpy())
+        return self.saved_epochs
+
+    def save(self, epochs_done: int) -> None:
+        if self.manager is None:
+            return
+        self.epoch.assign(epochs_done)
+        self.manager.save(checkpoint_number=epochs_done)
+        if not self.chief:
+            shutil.rmtree(self.write_dir, ignore_errors=True)
+        self.saved_epochs = epochs_done
+
+    def finish(self) -> None:
+        """A finished run needs no checkpoint (as BackupAndRestore's ``delete_checkpoint``)."""
+        if self.directory is not None and self.chief:
+            shutil.rmtree(self.directory, ignore_errors=True)
 
 
 def count_parameters(model: Any) -> int:
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
-def training_info(*, data: str, split: str, seconds: float, model: Any, epochs_run: int | None = None,
-                  data_notes: Sequence[str] = (), notes: Sequence[str] = (), **extra: Any) -> dict[str, Any]:
+def training_info(
+    *,
+    data: str,
+    split: str,
+    seconds: float,
+    model: Any,
+    epochs_run: int | None = None,
+    data_notes: Sequence[str] = (),
+    notes: Sequence[str] = (),
+    **extra: Any,
+) -> dict[str, Any]:
     """The facts a model card needs, in the shape ``render_model_card`` reads."""
     return {
         "data": data,

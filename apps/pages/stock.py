@@ -1,4 +1,5 @@
-"""Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive, CSV download."""
+"""Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive, CSV
+download."""
 
 import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
 
@@ -45,20 +46,50 @@ def fan_chart(result: dict[str, Any]) -> alt.LayerChart:
     forecast = pd.DataFrame(result["forecast"])
     forecast["date"] = pd.to_datetime(forecast["date"])
     # Start the band at the last close, so the fan opens from the history line.
-    anchor = pd.DataFrame([{"date": pd.to_datetime(result["last_date"]), "q10": result["last_close"],
-                            "q50": result["last_close"], "q90": result["last_close"]}])
+    anchor = pd.DataFrame(
+        [
+            {
+                "date": pd.to_datetime(result["last_date"]),
+                "q10": result["last_close"],
+                "q50": result["last_close"],
+                "q90": result["last_close"],
+            }
+        ]
+    )
     forecast = pd.concat([anchor, forecast], ignore_index=True)
     x = alt.X("date:T", title=None)
-    line = alt.Chart(history).mark_line(color="#1f77b4").encode(
-        x, alt.Y("close:Q", title="price", scale=alt.Scale(zero=False)),
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")])
-    band = alt.Chart(forecast).mark_area(opacity=0.3, color="#ff7f0e").encode(
-        x, alt.Y("q10:Q"), alt.Y2("q90:Q"),
-        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q10:Q", title="10%", format=".2f"),
-                 alt.Tooltip("q90:Q", title="90%", format=".2f")])
-    median = alt.Chart(forecast).mark_line(color="#ff7f0e", strokeDash=[4, 2]).encode(
-        x, alt.Y("q50:Q"), tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q50:Q", title="median",
-                                                                        format=".2f")])
+    line = (
+        alt.Chart(history)
+        .mark_line(color="#1f77b4")
+        .encode(
+            x,
+            alt.Y("close:Q", title="price", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")],
+        )
+    )
+    band = (
+        alt.Chart(forecast)
+        .mark_area(opacity=0.3, color="#ff7f0e")
+        .encode(
+            x,
+            alt.Y("q10:Q"),
+            alt.Y2("q90:Q"),
+            tooltip=[
+                alt.Tooltip("date:T"),
+                alt.Tooltip("q10:Q", title="10%", format=".2f"),
+                alt.Tooltip("q90:Q", title="90%", format=".2f"),
+            ],
+        )
+    )
+    median = (
+        alt.Chart(forecast)
+        .mark_line(color="#ff7f0e", strokeDash=[4, 2])
+        .encode(
+            x,
+            alt.Y("q50:Q"),
+            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q50:Q", title="median", format=".2f")],
+        )
+    )
     return alt.layer(band, line, median).properties(height=360)
 
 
@@ -68,17 +99,19 @@ def backtest_table(metrics: dict[str, Any], horizon: int) -> pd.DataFrame:
         m = metrics["by_horizon"].get(str(h))
         if not m:
             continue
-        rows.append({
-            "horizon (days)": h,
-            "MAE model (%)": 100 * m["mae"],
-            "MAE naive (%)": 100 * m["mae_naive"],
-            "MASE": m["mase"],
-            "direction right": m["directional_accuracy"],
-            "up moves": m["up_share"],
-            "80% coverage": m["coverage_80"],
-            "80% width (%)": 100 * m["width_80"],
-            "pinball vs trivial band": m.get("pinball_ratio", float("nan")),
-        })
+        rows.append(
+            {
+                "horizon (days)": h,
+                "MAE model (%)": 100 * m["mae"],
+                "MAE naive (%)": 100 * m["mae_naive"],
+                "MASE": m["mase"],
+                "direction right": m["directional_accuracy"],
+                "up moves": m["up_share"],
+                "80% coverage": m["coverage_80"],
+                "80% width (%)": 100 * m["width_80"],
+                "pinball vs trivial band": m.get("pinball_ratio", float("nan")),
+            }
+        )
     return pd.DataFrame(rows).set_index("horizon (days)")
 
 
@@ -89,24 +122,32 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
         return []
     lines = []
     if first["mase"] < 0.995:
-        lines.append(f"The median forecast **beats the naive forecast on MAE** one day ahead "
-                     f"(MASE {first['mase']:.3f}).")
+        lines.append(
+            f"The median forecast **beats the naive forecast on MAE** one day ahead (MASE {first['mase']:.3f})."
+        )
     elif first["mase"] <= 1.005:
-        lines.append(f"The median forecast **ties the naive forecast** (tomorrow = today) on MAE one day "
-                     f"ahead (MASE {first['mase']:.3f}): no skill at predicting direction, as expected "
-                     f"for daily prices.")
+        lines.append(
+            f"The median forecast **ties the naive forecast** (tomorrow = today) on MAE one day "
+            f"ahead (MASE {first['mase']:.3f}): no skill at predicting direction, as expected "
+            f"for daily prices."
+        )
     else:
-        lines.append(f"The median forecast **does not beat the naive forecast on MAE** one day ahead "
-                     f"(MASE {first['mase']:.3f}).")
+        lines.append(
+            f"The median forecast **does not beat the naive forecast on MAE** one day ahead (MASE {first['mase']:.3f})."
+        )
     coverage = first["coverage_80"]
     calibrated = 0.75 <= coverage <= 0.85
-    lines.append(f"The 80% band held {coverage:.0%} of next-day outcomes "
-                 + ("(well calibrated)." if calibrated else "(outside the 75–85% target)."))
+    lines.append(
+        f"The 80% band held {coverage:.0%} of next-day outcomes "
+        + ("(well calibrated)." if calibrated else "(outside the 75–85% target).")
+    )
     ratio = first.get("pinball_ratio")
     if ratio is not None:
         better = "sharper than" if ratio < 0.995 else "no better than"
-        lines.append(f"Its bands are **{better}** the trivial ones from the last 500 days' returns "
-                     f"(pinball loss {ratio:.2f}× theirs).")
+        lines.append(
+            f"Its bands are **{better}** the trivial ones from the last 500 days' returns "
+            f"(pinball loss {ratio:.2f}× theirs)."
+        )
     return lines
 
 
@@ -115,9 +156,11 @@ def forecast_csv(result: dict[str, Any]) -> str:
 
 
 st.title("Stock forecaster")
-st.caption("A GRU over the last 60 days of log returns and volume forecasts the 10%, 50% and 90% quantiles "
-           "of the price up to 20 trading days ahead. Not investment advice: the backtest below says how "
-           "much (or how little) that is worth.")
+st.caption(
+    "A GRU over the last 60 days of log returns and volume forecasts the 10%, 50% and 90% "
+    "quantiles of the price up to 20 trading days ahead. Not investment advice: the backtest "
+    "below says how much (or how little) that is worth."
+)
 
 task = ui.load_model(MODEL)
 if task is not None:
@@ -127,8 +170,10 @@ if task is not None:
         ticker = st.selectbox("Ticker (bokeh-sampledata, 2000–2013, split-adjusted)", TICKERS)
         source = f"bokeh:{ticker}"
     else:
-        uploaded = st.file_uploader("Daily prices: a CSV with a Date column and Close or Adj Close "
-                                    "(Volume optional)", type=["csv", "txt"])
+        uploaded = st.file_uploader(
+            "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)",
+            type=["csv", "txt"],
+        )
         if uploaded is not None:
             with ui.user_errors():
                 source = upload_to_path(uploaded)
@@ -140,11 +185,17 @@ if task is not None:
             st.subheader(f"{name}: next {horizon} trading days")
             st.altair_chart(fan_chart(result), use_container_width=True)
             last = result["forecast"][-1]
-            st.write(f"Last close {result['last_close']:.2f} on {result['last_date']}. In {horizon} trading "
-                     f"days: median {last['q50']:.2f}, 80% band {last['q10']:.2f}–{last['q90']:.2f}.")
-            st.download_button("Download forecast CSV", forecast_csv(result),
-                               file_name=f"forecast-{name.replace(':', '-').rsplit('.', 1)[0]}.csv",
-                               mime="text/csv")
+            st.write(
+                f"Last close {result['last_close']:.2f} on {result['last_date']}. "
+                f"In {horizon} trading days: median {last['q50']:.2f}, "
+                f"80% band {last['q10']:.2f}–{last['q90']:.2f}."
+            )
+            st.download_button(
+                "Download forecast CSV",
+                forecast_csv(result),
+                file_name=f"forecast-{name.replace(':', '-').rsplit('.', 1)[0]}.csv",
+                mime="text/csv",
+            )
             for note in result["notes"]:
                 st.caption(note)
 
@@ -152,14 +203,18 @@ if task is not None:
             stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
             try:
                 metrics = backtest(task, source, "test", stamp)
-                st.caption(f"Rolling origins {metrics['first_origin']} to {metrics['last_origin']} "
-                           f"({metrics['origins']} forecasts), after the model's training data "
-                           f"(to {metrics['train_end']}); no refitting. Errors are in % of the price.")
+                st.caption(
+                    f"Rolling origins {metrics['first_origin']} to {metrics['last_origin']} "
+                    f"({metrics['origins']} forecasts), after the model's training data "
+                    f"(to {metrics['train_end']}); no refitting. Errors are in % of the price."
+                )
             except NlpsuiteError:
                 metrics = backtest(task, source, "all", stamp)
-                st.warning(f"This series has no dates after the model's training cutoff "
-                           f"({task.config.train_end}), so the backtest covers the whole series; for "
-                           "the bundled tickers that is in-sample and flatters the model.")
+                st.warning(
+                    f"This series has no dates after the model's training cutoff "
+                    f"({task.config.train_end}), so the backtest covers the whole series; for "
+                    "the bundled tickers that is in-sample and flatters the model."
+                )
             for line in verdict(metrics):
                 st.markdown(f"- {line}")
             st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}"))

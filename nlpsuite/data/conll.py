@@ -145,7 +145,9 @@ def spans_to_tags(spans: Iterable[Span], length: int, scheme: str = "BIO") -> li
     previous_end, previous_type = -1, ""
     for kind, start, end in sorted(spans, key=lambda s: s[1]):
         if not 0 <= start < end <= length:
-            raise NlpsuiteError(f"span {kind} [{start}, {end}) is outside a sentence of {length} tokens")
+            raise NlpsuiteError(
+                f"span {kind} [{start}, {end}) is outside a sentence of {length} tokens"
+            )
         if start < previous_end:
             raise NlpsuiteError(f"span {kind} [{start}, {end}) overlaps the one before it")
         if scheme in ("BIOES", "BMES"):
@@ -175,7 +177,8 @@ def convert_tags(tags: Sequence[str], source: str, target: str) -> list[str]:
 def convert_sentences(sentences: Sequence[Sentence], source: str, target: str) -> list[Sentence]:
     """Copies of ``sentences`` with their tags converted from ``source`` to ``target``."""
     return [
-        Sentence(list(s.tokens), convert_tags(s.tags, source, target), s.columns, s.line) for s in sentences
+        Sentence(list(s.tokens), convert_tags(s.tags, source, target), s.columns, s.line)
+        for s in sentences
     ]
 
 
@@ -239,15 +242,17 @@ def read_text_file(path: str | os.PathLike) -> str:
         ) from None
 
 
-def parse_conll(text: str, source: str = "<text>", scheme: str | None = None,
-                require_tags: bool = True) -> list[Sentence]:
+def parse_conll(
+    text: str, source: str = "<text>", scheme: str | None = None, require_tags: bool = True
+) -> list[Sentence]:
     """Parses CoNLL text into sentences.
 
     Args:
         text: the file's contents.
         source: the name used in error messages (a path or an upload's name).
         scheme: when given, every tag must belong to it; otherwise tags must only look like ``O``/``X-TYPE``.
-        require_tags: when False, one-column lines are tokens without tags (text to be tagged).
+        require_tags: when False, one-column lines are tokens without tags and the last column is not
+            checked (text to be tagged, whose old tags are replaced).
 
     Raises:
         NlpsuiteError: ``source:line: ...`` for a one-column line, a bad tag or an inconsistent column count;
@@ -274,7 +279,9 @@ def parse_conll(text: str, source: str = "<text>", scheme: str | None = None,
                 "space"
             )
         if width is not None and len(parts) != width and require_tags:
-            raise NlpsuiteError(f"{source}:{number}: {len(parts)} columns where the sentence has {width}")
+            raise NlpsuiteError(
+                f"{source}:{number}: {len(parts)} columns where the sentence has {width}"
+            )
         width = len(parts)
         if current is None:
             current = Sentence([], line=number)
@@ -282,7 +289,7 @@ def parse_conll(text: str, source: str = "<text>", scheme: str | None = None,
         if len(parts) > 1:
             tag = parts[-1]
             problem = check_tag(tag, scheme) if scheme else _shape_problem(tag)
-            if problem:
+            if problem and require_tags:
                 raise NlpsuiteError(f"{source}:{number}: {problem}")
             current.tags.append(tag)
             if len(parts) > 2:
@@ -290,7 +297,9 @@ def parse_conll(text: str, source: str = "<text>", scheme: str | None = None,
     if current is not None:
         sentences.append(current)
     if not sentences:
-        raise NlpsuiteError(f"{source}: no sentences (the file is empty or holds only -DOCSTART- lines)")
+        raise NlpsuiteError(
+            f"{source}: no sentences (the file is empty or holds only -DOCSTART- lines)"
+        )
     if require_tags:
         return sentences
     return [_split_untagged(s, source) for s in sentences]
@@ -307,7 +316,9 @@ def _shape_problem(tag: str) -> str | None:
 def _split_untagged(sentence: Sentence, source: str) -> Sentence:
     # An upload may mix tagged and untagged lines; tags are only kept when every token has one.
     if sentence.tags and len(sentence.tags) != len(sentence.tokens):
-        raise NlpsuiteError(f"{source}:{sentence.line}: some lines of this sentence have a tag and some not")
+        raise NlpsuiteError(
+            f"{source}:{sentence.line}: some lines of this sentence have a tag and some not"
+        )
     return sentence
 
 
@@ -334,7 +345,9 @@ def format_conll(sentences: Iterable[Sentence], separator: str = "\t") -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
-def write_conll(path: str | os.PathLike, sentences: Iterable[Sentence], separator: str = "\t") -> None:
+def write_conll(
+    path: str | os.PathLike, sentences: Iterable[Sentence], separator: str = "\t"
+) -> None:
     """Writes sentences as a UTF-8 CoNLL file."""
     Path(path).write_text(format_conll(sentences, separator), encoding="utf-8")
 

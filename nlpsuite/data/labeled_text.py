@@ -1,14 +1,16 @@
 """Labelled text files: TSV/CSV with a text column and a label column, any number of classes.
 
-Column names are configurable; when they are not given, ``sentence``/``text``/``review``/``content``/``text_a``
-(text) and ``label``/``sentiment``/``polarity`` (label) are found in the header. A file without a header (such
-as ChnSentiCorp's ``text<TAB>label``) is read as two columns, and the label column is the one whose values are a
-small set of short strings. Errors name the file, line and field.
+Column names are configurable; when they are not given, the header's
+``sentence``/``text``/``review``/``content``/``text_a`` column is the text and its
+``label``/``sentiment``/``polarity`` column the label. A file without a header (such as
+ChnSentiCorp's ``text<TAB>label``) is read as two columns, the label column being the one whose
+values are a small set of short strings. Errors name the file, line and field.
 
 Example:
 
 >>> from nlpsuite.data import labeled_text
->>> examples = labeled_text.parse_table("label\\tsentence\\n1\\tgood film\\n0\\tdull\\n", source="demo.tsv")
+>>> content = "label\\tsentence\\n1\\tgood film\\n0\\tdull\\n"
+>>> examples = labeled_text.parse_table(content, source="demo.tsv")
 >>> [(e.text, e.label) for e in examples]
 [('good film', '1'), ('dull', '0')]
 """
@@ -59,19 +61,24 @@ def _delimiter(source: str, sample: str) -> str:
     return "\t" if "\t" in first or "," not in first else ","
 
 
-def _find(names: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str,
-          source: str) -> int | None:
+def _find(
+    names: Sequence[str], wanted: str | None, candidates: Sequence[str], what: str, source: str
+) -> int | None:
     lowered = [n.strip().lower() for n in names]
     if wanted:
         if wanted.lower() not in lowered:
-            raise NlpsuiteError(f"{source}: no {what} column {wanted!r} in the header "
-                                f"({', '.join(names)}); pass the right --set {what}_column=NAME")
+            raise NlpsuiteError(
+                f"{source}: no {what} column {wanted!r} in the header "
+                f"({', '.join(names)}); pass the right --set {what}_column=NAME"
+            )
         return lowered.index(wanted.lower())
     hits = [lowered.index(c) for c in candidates if c in lowered]
     if len(hits) > 1:
         found = ", ".join(names[i] for i in hits)
-        raise NlpsuiteError(f"{source}: several possible {what} columns ({found}); choose one with "
-                            f"--set {what}_column=NAME")
+        raise NlpsuiteError(
+            f"{source}: several possible {what} columns ({found}); choose one with "
+            f"--set {what}_column=NAME"
+        )
     return hits[0] if hits else None
 
 
@@ -79,25 +86,35 @@ def _headerless_columns(rows: list[list[str]], source: str) -> tuple[int, int]:
     """(text, label) column indices of a file without a header, or a clear error."""
     widths = {len(r) for r in rows}
     if widths != {2}:
-        raise NlpsuiteError(f"{source}: no header with a text column ({'/'.join(TEXT_COLUMNS)}) and a "
-                            f"label column ({'/'.join(LABEL_COLUMNS)}); add a header row or name the "
-                            "columns with --set text_column=NAME --set label_column=NAME")
+        raise NlpsuiteError(
+            f"{source}: no header with a text column ({'/'.join(TEXT_COLUMNS)}) and a "
+            f"label column ({'/'.join(LABEL_COLUMNS)}); add a header row or name the "
+            "columns with --set text_column=NAME --set label_column=NAME"
+        )
 
     def looks_like_labels(col: int) -> bool:
         values = [r[col].strip() for r in rows]
-        return (max(len(v) for v in values) <= _MAX_LABEL_CHARS
-                and len(set(values)) <= min(_MAX_CLASSES, max(2, len(values) // 2)))
+        return max(len(v) for v in values) <= _MAX_LABEL_CHARS and len(set(values)) <= min(
+            _MAX_CLASSES, max(2, len(values) // 2)
+        )
 
     for label_col in (1, 0):
         if looks_like_labels(label_col) and not looks_like_labels(1 - label_col):
             return 1 - label_col, label_col
-    raise NlpsuiteError(f"{source}: cannot tell the text column from the label column; add a header row "
-                        f"with '{TEXT_COLUMNS[0]}' and 'label'")
+    raise NlpsuiteError(
+        f"{source}: cannot tell the text column from the label column; add a header row "
+        f"with '{TEXT_COLUMNS[0]}' and 'label'"
+    )
 
 
-def parse_table(content: str, source: str = "<text>", text_column: str | None = None,
-                label_column: str | None = None, label_map: Mapping[str, str] | None = None,
-                require_labels: bool = True) -> list[Example]:
+def parse_table(
+    content: str,
+    source: str = "<text>",
+    text_column: str | None = None,
+    label_column: str | None = None,
+    label_map: Mapping[str, str] | None = None,
+    require_labels: bool = True,
+) -> list[Example]:
     """Parses TSV/CSV text into examples.
 
     Args:
@@ -108,7 +125,7 @@ def parse_table(content: str, source: str = "<text>", text_column: str | None = 
         require_labels: when False a file with only a text column is accepted (labels are ``""``).
 
     Raises:
-        NlpsuiteError: a missing column, an empty text or label, a short row; the message names the line.
+        NlpsuiteError: a missing column, an empty text or label, a short row (naming the line).
     """
     content = content.lstrip("\ufeff")
     delimiter = _delimiter(source, content[:2000])
@@ -130,29 +147,44 @@ def parse_table(content: str, source: str = "<text>", text_column: str | None = 
             text_col, label_col = _headerless_columns([r for _, r in numbered], source)
             body = numbered
     if text_col is None:
-        raise NlpsuiteError(f"{source}: no text column in the header ({', '.join(header)}); name one of "
-                            f"{', '.join(TEXT_COLUMNS)} or pass --set text_column=NAME")
+        raise NlpsuiteError(
+            f"{source}: no text column in the header ({', '.join(header)}); name one of "
+            f"{', '.join(TEXT_COLUMNS)} or pass --set text_column=NAME"
+        )
     if label_col is None and require_labels:
-        raise NlpsuiteError(f"{source}: no label column in the header ({', '.join(header)}); name one of "
-                            f"{', '.join(LABEL_COLUMNS)} or pass --set label_column=NAME")
-    return [_example(row, line, text_col, label_col, label_map, source, header) for line, row in body]
+        raise NlpsuiteError(
+            f"{source}: no label column in the header ({', '.join(header)}); name one of "
+            f"{', '.join(LABEL_COLUMNS)} or pass --set label_column=NAME"
+        )
+    return [_example(row, line, text_col, label_col, label_map, source) for line, row in body]
 
 
-def _example(row: list[str], line: int, text_col: int, label_col: int | None,
-             label_map: Mapping[str, str] | None, source: str, header: list[str]) -> Example:
+def _example(
+    row: list[str],
+    line: int,
+    text_col: int,
+    label_col: int | None,
+    label_map: Mapping[str, str] | None,
+    source: str,
+) -> Example:
     needed = max(text_col, label_col if label_col is not None else 0)
     if len(row) <= needed:
-        raise NlpsuiteError(f"{source}, line {line}: {len(row)} field(s), expected at least {needed + 1} "
-                            f"(is the delimiter right? {'tab' if source.endswith('.tsv') else 'comma'})")
+        raise NlpsuiteError(
+            f"{source}, line {line}: {len(row)} field(s), expected at least {needed + 1} "
+            f"(is the delimiter right? {'tab' if source.endswith('.tsv') else 'comma'})"
+        )
     text = row[text_col].strip()
     if not text:
-        raise NlpsuiteError(f"{source}, line {line}: the text field is empty; remove the line or fill it in")
+        raise NlpsuiteError(
+            f"{source}, line {line}: the text field is empty; remove the line or fill it in"
+        )
     label = ""
     if label_col is not None:
         label = row[label_col].strip()
         if not label:
-            raise NlpsuiteError(f"{source}, line {line}: the label field is empty; every example needs a "
-                                "label")
+            raise NlpsuiteError(
+                f"{source}, line {line}: the label field is empty; every example needs a label"
+            )
         label = (label_map or {}).get(label, label)
     return Example(text, label, line)
 
@@ -165,7 +197,9 @@ def read_file(path: str | os.PathLike, **options) -> list[Example]:
     except FileNotFoundError:
         raise NlpsuiteError(f"data file not found: {path}") from None
     except UnicodeDecodeError as exc:
-        raise NlpsuiteError(f"{path} is not UTF-8 (byte {exc.start}); convert it to UTF-8") from None
+        raise NlpsuiteError(
+            f"{path} is not UTF-8 (byte {exc.start}); convert it to UTF-8"
+        ) from None
     return parse_table(content, source=str(path), **options)
 
 
@@ -180,7 +214,7 @@ def find_split(folder: str | os.PathLike, names: Sequence[str]) -> Path | None:
 
 
 def normalize_key(text: str) -> str:
-    """The form used to call two texts "the same" when deduplicating: NFKC, lower-cased, spaces collapsed."""
+    """What makes two texts "the same" for deduplication: NFKC, lower case, single spaces."""
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
@@ -189,8 +223,10 @@ def check_labels(examples: Iterable[Example], known: Sequence[str], source: str)
     known_set = set(known)
     for example in examples:
         if example.label not in known_set:
-            raise NlpsuiteError(f"{source}, line {example.line}: label {example.label!r} was not seen in "
-                                f"training (known: {', '.join(known)}); fix the label or retrain")
+            raise NlpsuiteError(
+                f"{source}, line {example.line}: label {example.label!r} was not seen in "
+                f"training (known: {', '.join(known)}); fix the label or retrain"
+            )
 
 
 @dataclass
@@ -204,16 +240,18 @@ class DedupReport:
 
     def notes(self, evaluation_name: str) -> list[str]:
         return [
-            f"removed {self.in_evaluation} training rows whose text appears in the evaluation split "
-            f"({evaluation_name})",
-            f"removed {self.exact_repeats} repeated (text, label) rows and {self.conflicting} rows whose text "
-            "occurs with more than one label",
+            f"removed {self.in_evaluation} training rows whose text appears in the evaluation "
+            f"split ({evaluation_name})",
+            f"removed {self.exact_repeats} repeated (text, label) rows and {self.conflicting} "
+            "rows whose text occurs with more than one label",
             f"{self.kept} training rows remain",
         ]
 
 
-def deduplicate(train: Sequence[Example], evaluation: Iterable[Example]) -> tuple[list[Example], DedupReport]:
-    """Drops training rows whose text is in ``evaluation``, repeated rows, and texts with conflicting labels."""
+def deduplicate(
+    train: Sequence[Example], evaluation: Iterable[Example]
+) -> tuple[list[Example], DedupReport]:
+    """Drops training rows whose text is in ``evaluation``, repeats, and conflicting labels."""
     held_out = {normalize_key(e.text) for e in evaluation}
     labels_of: dict[str, set[str]] = {}
     for example in train:
@@ -234,16 +272,20 @@ def deduplicate(train: Sequence[Example], evaluation: Iterable[Example]) -> tupl
     return kept, DedupReport(len(kept), repeats, conflicting, in_eval)
 
 
-def split_dev(examples: Sequence[Example], fraction: float, seed: int) -> tuple[list[Example], list[Example]]:
-    """Carves a random ``fraction`` out of ``examples`` (after dedup, so no text is on both sides)."""
+def split_dev(
+    examples: Sequence[Example], fraction: float, seed: int
+) -> tuple[list[Example], list[Example]]:
+    """Carves a random ``fraction`` out of ``examples`` (deduplicated: no text on both sides)."""
     if not 0 < fraction < 1:
         raise NlpsuiteError(f"dev_fraction must be between 0 and 1; got {fraction}")
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
     size = max(1, round(len(examples) * fraction))
     if size >= len(examples):
-        raise NlpsuiteError(f"only {len(examples)} training examples: too few to carve a dev split; add data "
-                            "or provide a dev file")
+        raise NlpsuiteError(
+            f"only {len(examples)} training examples: too few to carve a dev split; add data "
+            "or provide a dev file"
+        )
     dev_ids = set(order[:size])
     train = [e for i, e in enumerate(examples) if i not in dev_ids]
     dev = [e for i, e in enumerate(examples) if i in dev_ids]

@@ -60,9 +60,12 @@ DATASETS: dict[str, Dataset] = {
             "conll2003",
             "ner/conll2003",
             {
-                "train.txt": ("data/conll2003/en/ner/train.txt", "fcbf6fb1ff226d17111e25d79fd1dfc9f768177fed278f14d4e77b27a7b0fd18"),
-                "valid.txt": ("data/conll2003/en/ner/valid.txt", "c2a285c3ab24e58d05b43a1afb050c29acbf09b4d175e3197a517544abd1ff92"),
-                "test.txt": ("data/conll2003/en/ner/test.txt", "3cac49eb9986ead18a2310761315b1e65f0ec18ebf3be1fe1cdd650ed80852c5"),
+                f"{s}.txt": (f"data/conll2003/en/ner/{s}.txt", h)
+                for s, h in [
+                    ("train", "fcbf6fb1ff226d17111e25d79fd1dfc9f768177fed278f14d4e77b27a7b0fd18"),
+                    ("valid", "c2a285c3ab24e58d05b43a1afb050c29acbf09b4d175e3197a517544abd1ff92"),
+                    ("test", "3cac49eb9986ead18a2310761315b1e65f0ec18ebf3be1fe1cdd650ed80852c5"),
+                ]
             },
             _ANAGO,
             "CoNLL-2003 English NER (IOB2), research use only",

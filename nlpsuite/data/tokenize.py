@@ -1,18 +1,20 @@
 """Text -> tokens for the classifiers: English words, Chinese characters (or jieba words).
 
-- ``word`` (English): NFKC, lower-cased, PTB escapes undone (``-lrb-`` -> ``(``), contractions split the way the
-  Penn Treebank and SST split them (``isn't`` -> ``is n't``, ``it's`` -> ``it 's``), punctuation as tokens.
-  Raw user text and SST's pre-tokenised sentences therefore give the same tokens.
-- ``char`` (Chinese, the default there): one token per Han character or punctuation mark; runs of Latin letters
-  and numbers stay whole (``15.4寸`` -> ``15.4``, ``寸``), which keeps reviews shorter without a segmenter.
-  Optionally traditional -> simplified (OpenCC tables), since ChnSentiCorp mixes both scripts.
+- ``word`` (English): NFKC, lower-cased, PTB escapes undone (``-lrb-`` -> ``(``), contractions split
+  the way the Penn Treebank and SST split them (``isn't`` -> ``is n't``, ``it's`` -> ``it 's``),
+  punctuation as tokens. Raw user text and SST's pre-tokenised sentences give the same tokens.
+- ``char`` (Chinese, the default there): one token per Han character or punctuation mark; runs of
+  Latin letters and numbers stay whole (``15.4寸`` -> ``15.4``, ``寸``), which keeps reviews shorter
+  without a segmenter. Optionally traditional -> simplified (OpenCC tables), since ChnSentiCorp
+  mixes both scripts.
 - ``jieba``: jieba's word segmentation (dictionary + HMM) for Chinese, as an option.
 
-A ``Tokenizer`` is plain settings, saved as JSON next to the ``Vocabulary`` (``nlpsuite.data.vocab``) so a loaded
-model tokenises exactly as in training. keras-hub's tokenizers are not used here: its word-level choices are
-subword models (WordPiece/BPE/SentencePiece) that need a trained merge table, and ``UnicodeCodepointTokenizer``
-yields raw code points with no capped vocabulary or OOV bucket; the capped, frequency-ranked vocabulary with an
-OOV id that the classic classifier expects is simplest as a ``Vocabulary``.
+A ``Tokenizer`` is plain settings, saved as JSON with the ``Vocabulary`` (``nlpsuite.data.vocab``)
+so a loaded model tokenises exactly as in training. keras-hub's tokenizers do not fit here: its
+word-level choices are subword models (WordPiece/BPE/SentencePiece) that need a trained vocabulary
+or merge table, and ``UnicodeCodepointTokenizer`` maps characters to code points (capped by code
+point value, not by frequency). The frequency-capped vocabulary with an OOV id that the classic
+classifier expects is a ``Vocabulary``.
 
 Example:
 
@@ -33,16 +35,23 @@ from typing import Any
 
 import numpy as np
 
-from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 
 KINDS = ("word", "char", "jieba")
-_PTB_ESCAPES = {"-lrb-": "(", "-rrb-": ")", "-lsb-": "[", "-rsb-": "]", "-lcb-": "{", "-rcb-": "}",
-                "\\/": "/", "\\*": "*"}
+_PTB_ESCAPES = {
+    "-lrb-": "(",
+    "-rrb-": ")",
+    "-lsb-": "[",
+    "-rsb-": "]",
+    "-lcb-": "{",
+    "-rcb-": "}",
+    "\\/": "/",
+    "\\*": "*",
+}
 _PTB_RE = re.compile("|".join(re.escape(k) for k in _PTB_ESCAPES))
 _NT_RE = re.compile(r"(\w)n't\b")
 _CLITIC_RE = re.compile(r"(\w)'(s|re|ve|ll|d|m)\b")
-_WORD_RE = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\w+(?:[-'.]\w+)*|\S")
+_WORD_RE = re.compile(r"n't|'(?:s|re|ve|ll|d|m)\b|\d+(?:[,.]\d+)+|\w+(?:[-'.]\w+)*|\S")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CHAR_RE = re.compile(rf"[a-z]+|\d+(?:\.\d+)?|[{_HAN}]|[^\s{_HAN}a-z\d]")
 _HAN_RE = re.compile(f"[{_HAN}]")
@@ -64,7 +73,9 @@ class Tokenizer:
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
-            raise NlpsuiteError(f"unknown tokenizer {self.kind!r}; choose one of {', '.join(KINDS)}")
+            raise NlpsuiteError(
+                f"unknown tokenizer {self.kind!r}; choose one of {', '.join(KINDS)}"
+            )
 
     def normalize(self, text: str) -> str:
         text = unicodedata.normalize("NFKC", text)
@@ -131,25 +142,16 @@ def default_tokenizer(language: str) -> Tokenizer:
     return Tokenizer("char", simplify=True) if language == "zh" else Tokenizer("word")
 
 
-def truncate(ids: list[int], max_length: int) -> list[int]:
-    """Keeps the first and last ``max_length / 2`` tokens: reviews state their verdict at either end."""
-    if len(ids) <= max_length:
-        return ids
+def truncate(items: list, max_length: int) -> list:
+    """Keeps the first and last ``max_length / 2`` items: reviews give a verdict at either end."""
+    if len(items) <= max_length:
+        return items
     head = (max_length + 1) // 2
-    return ids[:head] + ids[len(ids) - (max_length - head):]
-
-
-def encode(token_lists: Iterable[Sequence[str]], vocab: Vocabulary, max_length: int) -> list[np.ndarray]:
-    """Token lists -> int32 id arrays, truncated to ``max_length``; an empty list becomes one OOV id."""
-    encoded = []
-    for tokens in token_lists:
-        ids = truncate(vocab.encode(tokens), max_length) or [vocab.oov_id]
-        encoded.append(np.asarray(ids, dtype="int32"))
-    return encoded
+    return items[:head] + items[len(items) - (max_length - head) :]
 
 
 def pad(sequences: Sequence[np.ndarray], multiple: int = 8) -> np.ndarray:
-    """Right-pads with 0 to the longest length rounded up to ``multiple`` (few distinct shapes to trace)."""
+    """Right-pads with 0 to the longest length, rounded up to ``multiple`` (few shapes to trace)."""
     longest = max(len(s) for s in sequences)
     width = -(-longest // multiple) * multiple
     batch = np.zeros((len(sequences), width), dtype="int32")

@@ -1,18 +1,11 @@
-"""Public Keras 3 layers, backend-agnostic (keras.ops only) and registered for safe `.keras` loading."""
+"""Public Keras 3 layers, backend-agnostic (keras.ops only) and registered for safe `.keras` loading.
 
-import importlib
+>>> from nlpsuite.layers import CRF, BahdanauAttention, LuongAttention, CharEmbedding, recurrent_stack
+"""
 
-_PUBLIC = {
-    "CRF": "nlpsuite.layers.crf",
-    "BahdanauAttention": "nlpsuite.layers.attention",
-    "LuongAttention": "nlpsuite.layers.attention",
-    "CharEmbedding": "nlpsuite.layers.char_embedding",
-    "recurrent_stack": "nlpsuite.layers.recurrent",
-}
-__all__ = list(_PUBLIC)
+from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
+from nlpsuite.layers.char_embedding import CharEmbedding
+from nlpsuite.layers.crf import CRF
+from nlpsuite.layers.recurrent import recurrent_stack
 
-
-def __getattr__(name: str):  # TEMPORARY while the layer modules are written
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(_PUBLIC[name]), name)
-    raise AttributeError(name)
+__all__ = ["CRF", "BahdanauAttention", "CharEmbedding", "LuongAttention", "recurrent_stack"]

@@ -5,12 +5,13 @@ Both layers take a decoder ``query`` and the encoder ``values`` and return ``(co
 - ``query`` ``[batch, query_dim]`` (one decoder step, e.g. inside a beam search) gives
   ``context`` ``[batch, value_dim]`` and ``weights`` ``[batch, source_len]``;
 - ``query`` ``[batch, target_len, query_dim]`` (all steps, teacher forcing) gives
-  ``context`` ``[batch, target_len, value_dim]`` and ``weights`` ``[batch, target_len, source_len]``.
+  ``context`` ``[batch, target_len, value_dim]`` and
+  ``weights`` ``[batch, target_len, source_len]``.
 
-``weights`` are the softmax over source positions, the matrix an app draws as a heatmap. Source padding
-(``values_mask``, or the Keras mask that a ``mask_zero`` embedding or a recurrent encoder attaches to
-``values``) gets weight exactly 0; a row whose source is all padding gets all-zero weights and a zero
-context instead of NaN.
+``weights`` are the softmax over source positions, the matrix an app draws as a heatmap. Source
+padding (``values_mask``, or the Keras mask that a ``mask_zero`` embedding or a recurrent encoder
+attaches to ``values``) gets weight exactly 0; a row whose source is all padding gets all-zero
+weights and a zero context instead of NaN.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _masked_softmax(scores, values_mask):
     keep = ops.expand_dims(ops.cast(values_mask, "bool"), axis=1)
     scores = ops.where(keep, scores, ops.cast(_large_negative(scores.dtype), scores.dtype))
     weights = ops.softmax(scores, axis=-1)
-    # A fully padded row is uniform after softmax; multiplying zeroes it (and every padded position).
+    # A fully padded row is uniform after softmax; multiplying zeroes it (and all padded positions).
     return weights * ops.cast(keep, weights.dtype)
 
 
@@ -61,7 +62,10 @@ def _check_ranks(layer_name: str, query_shape, values_shape) -> None:
 
 
 class _EncoderDecoderAttention(keras.layers.Layer):
-    """Shared call/mask logic; subclasses implement ``_scores(query [B,Tq,Dq], values [B,Tv,Dv])``."""
+    """Shared call/mask logic; subclasses implement ``_scores(query [B,Tq,Dq], values [B,Tv,Dv])``.
+
+    Not public: use ``BahdanauAttention`` or ``LuongAttention``.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -70,9 +74,8 @@ class _EncoderDecoderAttention(keras.layers.Layer):
     def _scores(self, query, values):
         raise NotImplementedError
 
-    def call(self, query, values, values_mask=None, query_mask=None):
-        # `values_mask` / `query_mask` are filled in by Keras from the inputs' attached masks.
-        del query_mask  # only used by compute_mask
+    def call(self, query, values, values_mask=None):
+        # Keras fills `values_mask` from the mask attached to `values` (the `<arg>_mask` convention).
         steps, single_step = _as_steps(query)
         weights = _masked_softmax(self._scores(steps, values), values_mask)
         context = ops.matmul(weights, values)
@@ -92,7 +95,7 @@ class BahdanauAttention(_EncoderDecoderAttention):
     """Additive attention (Bahdanau et al., 2015): ``score(q, k) = v^T tanh(W1 q + W2 k + b)``.
 
     Args:
-        units: size of the hidden layer inside the score (the rows of ``W1``, ``W2``).
+        units: size of the hidden layer inside the score (the width of ``W1 q`` and ``W2 k``).
         use_bias: add the bias ``b`` inside the ``tanh``.
         kernel_initializer: initializer for ``W1``, ``W2`` and ``v``.
         bias_initializer: initializer for ``b``.
@@ -105,12 +108,12 @@ class BahdanauAttention(_EncoderDecoderAttention):
         values: encoder outputs, ``[batch, source_len, value_dim]``.
         values_mask: optional ``[batch, source_len]`` boolean, True for real tokens. Taken from
             ``values``' Keras mask when not given.
-        query_mask: optional ``[batch, target_len]``; only passed on to the output mask.
 
     Returns:
         ``(context, weights)``: ``context`` ``[batch, value_dim]`` or ``[batch, target_len,
         value_dim]``; ``weights`` ``[batch, source_len]`` or ``[batch, target_len, source_len]``,
-        summing to 1 over unmasked source positions and exactly 0 on masked ones.
+        summing to 1 over unmasked source positions and exactly 0 on masked ones. With a 3D
+        query, both outputs carry the query's Keras mask (target padding).
 
     Example:
 
@@ -210,7 +213,6 @@ class LuongAttention(_EncoderDecoderAttention):
         values: encoder outputs, ``[batch, source_len, value_dim]``.
         values_mask: optional ``[batch, source_len]`` boolean, True for real tokens. Taken from
             ``values``' Keras mask when not given.
-        query_mask: optional ``[batch, target_len]``; only passed on to the output mask.
 
     Returns:
         ``(context, weights)`` with the same shapes as ``BahdanauAttention``.

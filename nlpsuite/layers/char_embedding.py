@@ -158,9 +158,7 @@ class CharEmbedding(keras.layers.Layer):
                 "kernel_size": self.kernel_size,
                 "activation": keras.activations.serialize(self.activation),
                 "dropout": self.dropout,
-                "embeddings_initializer": keras.initializers.serialize(
-                    self.embeddings_initializer
-                ),
+                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
             }
         )
         return config

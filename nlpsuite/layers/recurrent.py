@@ -1,19 +1,21 @@
 """Stacked LSTM/GRU/SimpleRNN encoders and decoders with cuDNN-eligible defaults.
 
 ``recurrent_stack()`` builds a ``RecurrentStack``: ``num_layers`` recurrent layers (optionally
-bidirectional) with ``Dropout`` layers between them. Dropout lives in separate layers rather than in the
-recurrent layers' ``recurrent_dropout`` (which would rule out the cuDNN kernel). ``RecurrentStack.step``
-runs one time step through the same weights (the layers' cells), so a decoder trained on whole
-sequences with the fast kernel can be stepped token by token in greedy or beam search.
+bidirectional) with ``Dropout`` layers between them. Dropout lives in separate layers rather than in
+the recurrent layers' ``recurrent_dropout`` (which would rule out the cuDNN kernel).
+``RecurrentStack.step`` runs one time step through the same weights (the layers' cells), so a
+decoder trained on whole sequences with the fast kernel can be stepped token by token in greedy or
+beam search.
 
 When Keras uses cuDNN (checked by ``cudnn_ineligibility_reasons``):
 
 - TensorFlow: LSTM/GRU with ``activation="tanh"``, ``recurrent_activation="sigmoid"``,
   ``recurrent_dropout=0``, ``unroll=False``, ``use_bias=True`` (GRU also ``reset_after=True``) and
   ``use_cudnn`` not False, on a GPU. A mask is allowed but must be strictly right-padded with no
-  all-padding row: TF asserts on a row with no real token, so drop or pad such rows before the layer.
-- JAX and PyTorch (Keras >= 3.12): the same settings, but only when no mask is passed; a masked layer
-  runs the generic (XLA / Python) loop.
+  all-padding row: TF asserts on a row with no real token, so drop such rows (or give them one
+  unmasked step) before the layer.
+- JAX and PyTorch (recent Keras 3): the same settings, but only when no mask is passed; a masked
+  layer runs the generic (XLA scan / Python) loop.
 - ``dropout`` inside an LSTM/GRU (input dropout) keeps cuDNN; ``recurrent_dropout > 0`` does not.
   ``SimpleRNN`` never uses cuDNN.
 """
@@ -40,7 +42,7 @@ _RESERVED_KWARGS = ("units", "return_sequences", "return_state", "name", "go_bac
 
 @keras.saving.register_keras_serializable(package="nlpsuite")
 class RecurrentStack(keras.layers.Layer):
-    """``num_layers`` LSTM/GRU/SimpleRNN layers, optionally bidirectional, with dropout between them.
+    """``num_layers`` LSTM/GRU/SimpleRNN layers, optionally bidirectional, dropout between them.
 
     Prefer the ``recurrent_stack()`` factory, which takes the recurrent layers' own arguments as
     keyword arguments.
@@ -56,15 +58,15 @@ class RecurrentStack(keras.layers.Layer):
         merge_mode: how ``Bidirectional`` merges the two directions' outputs: ``"concat"``,
             ``"sum"``, ``"mul"`` or ``"ave"``. States are always concatenated.
         layer_kwargs: extra arguments for every ``LSTM``/``GRU``/``SimpleRNN`` (e.g.
-            ``kernel_regularizer``, ``use_cudnn``); see the module docstring for the ones that make a
-            layer cuDNN-ineligible.
+            ``kernel_regularizer``, ``use_cudnn``); the module docstring lists the ones that make
+            a layer cuDNN-ineligible.
         **kwargs: base ``keras.layers.Layer`` arguments (``name``, ``dtype``, ...).
 
     Call arguments:
         sequences: ``[batch, time, features]``.
         initial_state: optional flat list of states in the layout ``return_state`` produces.
-        mask: optional ``[batch, time]`` boolean; taken from ``sequences``' Keras mask when not given
-            (as with Keras RNNs, pass it explicitly when you also pass ``initial_state``).
+        mask: optional ``[batch, time]`` boolean; taken from ``sequences``' Keras mask when not
+            given (as with Keras RNNs, pass it explicitly when you also pass ``initial_state``).
         training: whether dropout is active.
 
     Returns:
@@ -181,8 +183,9 @@ class RecurrentStack(keras.layers.Layer):
         """Runs one time step through every layer's cell, with the weights the stack trained.
 
         Only for unidirectional stacks (a backward direction needs the whole sequence). The result
-        matches ``call`` on whole sequences, cuDNN or not, so a decoder trained with teacher forcing
-        can be stepped in greedy or beam search.
+        matches ``call`` on whole sequences (the cuDNN kernel, when used, runs the same weights),
+        so a decoder trained with teacher forcing can be stepped in greedy or beam search.
+        Dropout between layers is applied only when ``training`` is True.
 
         Args:
             inputs: ``[batch, features]``, one time step.
@@ -425,7 +428,11 @@ def cudnn_ineligibility_reasons(layer: keras.layers.Layer) -> list[str]:
     ['gru: recurrent_dropout=0.1 (must be 0)']
     """
     if isinstance(layer, RecurrentStack):
-        return [reason for inner in layer.recurrent_layers for reason in cudnn_ineligibility_reasons(inner)]
+        return [
+            reason
+            for inner in layer.recurrent_layers
+            for reason in cudnn_ineligibility_reasons(inner)
+        ]
     if isinstance(layer, keras.layers.Bidirectional):
         return _rnn_reasons(layer.forward_layer) + _rnn_reasons(layer.backward_layer)
     return _rnn_reasons(layer)
@@ -437,7 +444,9 @@ def cudnn_eligible(layer: keras.layers.Layer) -> bool:
     Example:
 
     >>> import keras
-    >>> cudnn_eligible(keras.layers.LSTM(4)), cudnn_eligible(keras.layers.LSTM(4, activation="relu"))
-    (True, False)
+    >>> cudnn_eligible(keras.layers.LSTM(4))
+    True
+    >>> cudnn_eligible(keras.layers.LSTM(4, activation="relu"))
+    False
     """
     return not cudnn_ineligibility_reasons(layer)

@@ -1,0 +1,77 @@
+"""Walk-forward backtest speed: one ticker, ~10 years of daily origins, a warm-started refit every
+20 days.
+
+Target: the full backtest in at most 5 minutes on the project's CPU. ``quick`` runs 6 months of
+origins with a tiny model, so the smoke test takes seconds.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+NAME = "stock"
+
+
+def run(quick: bool = False) -> list[dict]:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    from nlpsuite import training
+    from nlpsuite.data import prices
+    from nlpsuite.tasks.stock import backtest
+    from nlpsuite.tasks.stock import features as F
+    from nlpsuite.tasks.stock.task import StockConfig, _new_model
+
+    series = prices.read_prices("bokeh:AAPL")
+    if quick:
+        series = series.until(1000)
+        config = StockConfig(
+            units=8,
+            lookback=20,
+            horizon=5,
+            initial_epochs=1,
+            refit_epochs=1,
+            refit_every=60,
+            min_train_days=880,
+            refit_samples=512,
+            jit_compile=False,
+        )
+    else:
+        config = StockConfig()
+    training.set_seed(config.seed)
+    data = F.prepare(series)
+    start_cpu = time.process_time()
+    result = backtest.walk_forward(
+        [data],
+        lookback=config.lookback,
+        horizon=config.horizon,
+        make_model=lambda: _new_model(config),
+        min_train=config.min_train_days,
+        refit_every=config.refit_every,
+        initial_epochs=config.initial_epochs,
+        refit_epochs=config.refit_epochs,
+        refit_samples=config.refit_samples,
+        batch_size=config.batch_size,
+        baseline_window=config.baseline_window,
+        seed=config.seed,
+        log=lambda _: None,
+    )
+    cpu = time.process_time() - start_cpu
+    report = backtest.full_report(result.forecasts, config.horizon)
+    h1 = report["by_horizon"]["1"]
+    years = (result.forecasts.dates.max() - result.forecasts.dates.min()).astype(int) / 365.25
+    return [
+        {
+            "ticker": "AAPL",
+            "origins": report["origins"],
+            "years": round(float(years), 1),
+            "refits": result.refits,
+            "model": f"{config.cell.upper()} {config.units}, lookback {config.lookback}",
+            "seconds": round(result.seconds, 1),
+            "cpu_seconds": round(cpu, 1),
+            "target_seconds": 300,
+            "meets_target": result.seconds <= 300,
+            "mase_h1": round(h1["mase"], 4),
+            "coverage_80_h1": round(h1["coverage_80"], 4),
+            "pinball_ratio_h1": round(h1["pinball_ratio"], 4),
+        }
+    ]

@@ -1,0 +1,512 @@
+"""``NerTask``: train, evaluate and run the BiLSTM-CRF tagger on CoNLL data and raw text."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import re
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nlpsuite import training
+from nlpsuite.data import conll, registry
+from nlpsuite.data.text import cjk_ratio, tokenize
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.base import MODEL_FILE, Task, TrainingClock
+from nlpsuite.tasks.ner import model as ner_model
+from nlpsuite.tasks.ner.config import NerConfig
+from nlpsuite.tasks.ner.preprocess import (
+    NerPreprocessor,
+    TrainingBatches,
+    as_keras_dataset,
+    embedding_matrix,
+    load_vectors,
+)
+
+PREPROCESSOR_FILE = "preprocessor.json"
+_TAG_LIKE = re.compile(r"^(O|[A-Z]{1,2}-\S+)$")
+DEV_FRACTION = 0.1
+
+
+@dataclasses.dataclass
+class Splits:
+    """Train and dev sentences of a dataset, with notes on where they came from."""
+
+    train: list[conll.Sentence]
+    dev: list[conll.Sentence]
+    scheme: str
+    notes: list[str]
+
+
+def load_split(data: str | os.PathLike, split: str) -> tuple[list[conll.Sentence], Path]:
+    """The sentences of one split: a dataset name or folder (``train``/``dev``/``test`` file), or a file."""
+    path = registry.resolve(data)
+    if path.is_dir():
+        path = conll.find_split(path, split)
+    return conll.read_conll(path), path
+
+
+def load_training_splits(data: str | os.PathLike, max_examples: int = 0, seed: int = 0) -> Splits:
+    """Train and dev sentences. Without a dev file, the last 10% of train (shuffled) becomes dev."""
+    path = registry.resolve(data)
+    notes = []
+    train, train_path = load_split(path, "train")
+    notes.append(f"Train file: {train_path.name} ({len(train):,} sentences)")
+    dev = None
+    if path.is_dir():
+        try:
+            dev, dev_path = load_split(path, "dev")
+            notes.append(f"Dev file (early stopping): {dev_path.name} ({len(dev):,} sentences)")
+        except NlpsuiteError:
+            dev = None
+    if dev is None:
+        order = list(range(len(train)))
+        random.Random(seed).shuffle(order)
+        cut = max(1, int(len(train) * DEV_FRACTION)) if len(train) > 1 else 0
+        dev = [train[i] for i in order[:cut]] or list(train)
+        train = [train[i] for i in order[cut:]] or list(train)
+        notes.append(f"No dev file: {len(dev)} training sentences held out for early stopping")
+    scheme = conll.detect_scheme(s.tags for s in train)
+    removed = _drop_overlap(train, dev)
+    if removed:
+        notes.append(f"Dropped {removed} training sentences that also occur in dev")
+        train = [s for s in train if s.tokens]
+    if max_examples:
+        train = train[:max_examples]
+        notes.append(f"Capped at {len(train)} training sentences (max_train_examples)")
+    return Splits(train, dev, scheme, notes)
+
+
+def _drop_overlap(train: list[conll.Sentence], dev: list[conll.Sentence]) -> int:
+    """Empties training sentences whose text repeats a dev sentence of 5+ tokens (Weibo repeats dev/test
+    messages in train); short repeats such as datelines are kept. Returns how many were emptied."""
+    held_out = {tuple(s.tokens) for s in dev if len(s.tokens) >= 5}
+    removed = 0
+    for sentence in train:
+        if tuple(sentence.tokens) in held_out:
+            sentence.tokens, sentence.tags = [], []
+            removed += 1
+    return removed
+
+
+def _resolve_language(config: NerConfig, sentences: Sequence[conll.Sentence]) -> str:
+    if config.language in ("en", "zh"):
+        return config.language
+    if config.language != "auto":
+        raise NlpsuiteError(f"--set language={config.language}: choose en, zh or auto")
+    sample = "".join(t for s in sentences[:500] for t in s.tokens)
+    return "zh" if cjk_ratio(sample) >= 1 / 3 else "en"
+
+
+class NerTask(Task):
+    """Named-entity recognition with a BiLSTM-CRF (English words or Chinese characters).
+
+    ``predict`` takes raw text and returns entities with character offsets and a confidence (the smallest
+    CRF marginal probability of the entity's tags); ``tag`` takes pre-tokenised sentences and returns tags.
+
+    Example:
+
+    >>> import nlpsuite
+    >>> task = nlpsuite.load("saved_models/ner-en")  # doctest: +SKIP
+    >>> task.predict(["Angela Merkel visited Paris."])[0]["entities"][0]["type"]  # doctest: +SKIP
+    'PER'
+    """
+
+    name: ClassVar[str] = "ner"
+    config_class: ClassVar[type] = NerConfig
+    make_target: ClassVar[str] = "train-ner"
+    default_data: ClassVar[str] = "conll2003"
+
+    def __init__(
+        self,
+        config: NerConfig,
+        model: Any,
+        assets: dict[str, Any] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(config, model, assets, info)
+        self._infer: dict[bool, Any] = {}
+
+    @property
+    def preprocessor(self) -> NerPreprocessor:
+        return self.assets["preprocessor"]
+
+    # ------------------------------------------------------------------------------------- training
+    @classmethod
+    def train(
+        cls,
+        data: str | os.PathLike,
+        config: NerConfig | None = None,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: str | os.PathLike | None = None,
+        resume: bool = False,
+    ) -> NerTask:
+        config = config or NerConfig()
+        training.set_seed(config.seed)
+        splits = load_training_splits(data, config.max_train_examples, config.seed)
+        language = _resolve_language(config, splits.train)
+        use_bigrams = (language == "zh") if config.bigrams is None else config.bigrams
+        config = dataclasses.replace(
+            config,
+            language=language,
+            bigrams=use_bigrams,
+            scheme=conll.normalize_scheme(config.scheme),
+        )
+        if config.scheme == "IOB1":
+            raise NlpsuiteError(
+                "--set scheme=IOB1: train in BIOES, BIO or BMES (IOB1 data is converted)"
+            )
+        vector_words, vectors = [], None
+        if config.pretrained_vectors:
+            vector_words, vectors = load_vectors(
+                config.pretrained_vectors, config.lowercase, config.max_vectors
+            )
+        preprocessor = NerPreprocessor.build(
+            splits.train,
+            scheme=config.scheme,
+            data_scheme=splits.scheme,
+            language=language,
+            use_bigrams=use_bigrams,
+            use_chars=language == "en" and config.char_encoder != "none",
+            use_casing=config.casing_dim > 0,
+            lowercase=config.lowercase,
+            min_word_count=config.min_word_count,
+            min_bigram_count=config.min_bigram_count,
+            max_word_chars=config.max_word_chars,
+            extra_words=vector_words,
+        )
+        initial = None
+        data_notes = [
+            *splits.notes,
+            f"Data tag scheme: {splits.scheme}; trained in {config.scheme}",
+        ]
+        if vectors is not None:
+            initial, found = embedding_matrix(
+                preprocessor.words, vector_words, vectors, config.seed
+            )
+            config = dataclasses.replace(config, word_dim=int(vectors.shape[1]))
+            data_notes.append(
+                f"Pretrained vectors: {Path(config.pretrained_vectors).name} "
+                f"({found:,} of {len(preprocessor.words):,} vocabulary words)"
+            )
+        batches = TrainingBatches(
+            preprocessor,
+            splits.train,
+            splits.scheme,
+            config.batch_size,
+            config.unk_replace,
+            config.seed,
+            config.pad_to,
+        )
+        scope = strategy.scope() if strategy is not None else _null_scope()
+        with scope:
+            model = ner_model.build_model(config, preprocessor, initial)
+            ner_model.compile_model(model, config, steps_per_epoch=len(batches))
+        task = cls(config, model, {"preprocessor": preprocessor})
+        dev_callback = training.make_dev_metric_callback(
+            lambda: task._score(splits.dev, splits.scheme)["f1"], "dev_f1", config.patience
+        )
+        extra = [_TimeLimit(config.time_limit_minutes * 60)] if config.time_limit_minutes else []
+        with TrainingClock() as clock:
+            training.fit(
+                model,
+                as_keras_dataset(batches),
+                epochs=config.epochs,
+                callbacks=[dev_callback, *extra, *callbacks],
+                checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
+                resume=resume,
+            )
+        best = dev_callback.best if np.isfinite(dev_callback.best) else None
+        task.info = training.training_info(
+            data=str(data),
+            split="train (early stopping on dev entity F1)",
+            seconds=clock.seconds,
+            model=model,
+            epochs_run=len(dev_callback.history),
+            data_notes=data_notes,
+            notes=_training_notes(config, preprocessor, best, dev_callback.best_epoch),
+            title=f"NER ({'Chinese' if language == 'zh' else 'English'}) BiLSTM-CRF",
+            summary=_summary(config, preprocessor),
+        )
+        return task
+
+    # ------------------------------------------------------------------------------------ inference
+    def _inference(self, jit_compile: bool = False) -> Any:
+        if jit_compile not in self._infer:
+            self._infer[jit_compile] = ner_model.inference_function(self.model, jit_compile)
+        return self._infer[jit_compile]
+
+    def _run(
+        self, sentences: Sequence[Sequence[str]], with_marginals: bool, jit_compile: bool = False
+    ) -> list[tuple[np.ndarray, Any]]:
+        """Tag ids (and marginals) per sentence, in batches of similar length."""
+        results: list[Any] = [None] * len(sentences)
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        nonempty = [i for i in order if sentences[i]]
+        for i in order:
+            if not sentences[i]:
+                results[i] = (np.zeros((0,), "int32"), np.zeros((0, len(self.preprocessor.tags))))
+        size = max(1, int(self.config.predict_batch_size))
+        infer = self._inference(jit_compile)
+        for start in range(0, len(nonempty), size):
+            members = nonempty[start : start + size]
+            batch = self.preprocessor.batch(
+                [sentences[i] for i in members], pad_to=self.config.pad_to, fixed_shapes=jit_compile
+            )
+            tags, marginals = infer(batch.inputs, with_marginals)
+            for row, i in enumerate(members):
+                length = batch.lengths[row]
+                results[i] = (
+                    tags[row, :length],
+                    None if marginals is None else marginals[row, :length],
+                )
+        return results
+
+    def tag(self, sentences: Sequence[Sequence[str]], scheme: str | None = None) -> list[list[str]]:
+        """Tags pre-tokenised sentences, in ``scheme`` (default: the training data's scheme)."""
+        scheme = scheme or self.preprocessor.data_scheme
+        return [
+            self.preprocessor.decode_tags(ids, scheme) for ids, _ in self._run(sentences, False)
+        ]
+
+    def predict(
+        self, inputs: list[str], min_score: float = 0.0, **options: Any
+    ) -> list[dict[str, Any]]:
+        """Entities in raw texts.
+
+        Args:
+            inputs: texts; English is tokenised with character offsets, Chinese one character per token.
+            min_score: drop entities whose confidence is below this.
+
+        Returns:
+            One ``{"text", "entities": [{"text", "type", "start", "end", "score"}]}`` per input, with
+            ``text[start:end] == entity["text"]``.
+        """
+        if options:
+            raise NlpsuiteError(
+                f"unknown predict option(s) {', '.join(sorted(options))} for ner; known: min_score"
+            )
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        texts = [str(t) for t in inputs]
+        tokens = [tokenize(t, self.preprocessor.language) for t in texts]
+        runs = self._run(
+            [[tok.text for tok in ts] for ts in tokens], True, bool(self.config.predict_jit)
+        )
+        outputs = []
+        for text, toks, (ids, marginals) in zip(texts, tokens, runs, strict=True):
+            tags = self.preprocessor.decode_tags(ids)
+            entities = []
+            for kind, start, end in conll.get_spans(tags, self.preprocessor.scheme):
+                score = float(np.min(marginals[np.arange(start, end), ids[start:end]]))
+                if score < min_score:
+                    continue
+                begin, finish = toks[start].start, toks[end - 1].end
+                entities.append(
+                    {
+                        "text": text[begin:finish],
+                        "type": kind,
+                        "start": int(begin),
+                        "end": int(finish),
+                        "score": round(score, 4),
+                    }
+                )
+            outputs.append({"text": text, "entities": entities})
+        return outputs
+
+    def tag_document(self, text: str, source: str = "upload", fmt: str = "auto") -> dict[str, Any]:
+        """Tags a whole document and returns it as CoNLL (``token<TAB>predicted tag``, data scheme).
+
+        Args:
+            text: a CoNLL file (tokens in the first column; other columns are kept, a gold tag column is
+                replaced) or plain text (one paragraph per line, tokenised like ``predict``).
+            source: the name used in error messages.
+            fmt: ``conll``, ``text`` or ``auto`` (CoNLL when every non-blank line has 1-4 fields and most
+                have at most 2).
+
+        Returns:
+            ``{"conll": str, "format": "conll"|"text", "sentences": int, "entities": int}``.
+        """
+        if fmt == "auto":
+            fmt = "conll" if looks_like_conll(text) else "text"
+        if fmt == "conll":
+            # A tagged file keeps its middle columns; its last column is replaced by the prediction.
+            sentences = conll.parse_conll(text, source=source, require_tags=False)
+        elif fmt == "text":
+            lines = [line for line in text.splitlines() if line.strip()]
+            if not lines:
+                raise NlpsuiteError(f"{source}: no text to tag")
+            sentences = [
+                conll.Sentence([t.text for t in tokenize(line, self.preprocessor.language)])
+                for line in lines
+            ]
+        else:
+            raise NlpsuiteError(f"unknown document format {fmt!r}; use conll, text or auto")
+        tags = self.tag([s.tokens for s in sentences])
+        for sentence, predicted in zip(sentences, tags, strict=True):
+            sentence.tags = predicted
+        entities = sum(len(conll.get_spans(t, self.preprocessor.data_scheme)) for t in tags)
+        return {
+            "conll": conll.format_conll(sentences),
+            "format": fmt,
+            "sentences": len(sentences),
+            "entities": entities,
+        }
+
+    # ----------------------------------------------------------------------------------- evaluation
+    def _score(self, sentences: Sequence[conll.Sentence], scheme: str) -> dict[str, Any]:
+        from seqeval.metrics import classification_report, f1_score, precision_score, recall_score
+
+        gold = [_seqeval_tags(s.tags, scheme) for s in sentences]
+        predicted = [
+            _seqeval_tags(tags, scheme) for tags in self.tag([s.tokens for s in sentences], scheme)
+        ]
+        report = classification_report(gold, predicted, output_dict=True, zero_division=0)
+        per_type = {
+            kind: {
+                "precision": float(v["precision"]),
+                "recall": float(v["recall"]),
+                "f1": float(v["f1-score"]),
+                "support": int(v["support"]),
+            }
+            for kind, v in report.items()
+            if kind not in ("micro avg", "macro avg", "weighted avg")
+        }
+        correct = sum(
+            g == p
+            for gs, ps in zip(gold, predicted, strict=True)
+            for g, p in zip(gs, ps, strict=True)
+        )
+        total = sum(len(g) for g in gold)
+        return {
+            "f1": float(f1_score(gold, predicted, zero_division=0)),
+            "precision": float(precision_score(gold, predicted, zero_division=0)),
+            "recall": float(recall_score(gold, predicted, zero_division=0)),
+            "per_type": per_type,
+            "token_accuracy": correct / max(total, 1),
+        }
+
+    def evaluate(self, data: str | os.PathLike, split: str = "test") -> dict[str, Any]:
+        """Entity-level micro precision/recall/F1 (seqeval, conlleval-style) and a per-type table, in the
+        evaluated file's own tag scheme."""
+        sentences, path = load_split(data, split)
+        scheme = conll.detect_scheme(s.tags for s in sentences)
+        metrics = self._score(sentences, scheme)
+        metrics.update(
+            {
+                "data": str(data),
+                "split": split,
+                "file": path.name,
+                "scheme": scheme,
+                "sentences": len(sentences),
+                "tokens": sum(len(s.tokens) for s in sentences),
+                "entities": sum(v["support"] for v in metrics["per_type"].values()),
+            }
+        )
+        return metrics
+
+    # --------------------------------------------------------------------------------------- saving
+    def save_assets(self, directory: Path) -> None:
+        (directory / PREPROCESSOR_FILE).write_text(
+            json.dumps(self.preprocessor.to_dict(), ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        path = directory / PREPROCESSOR_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise NlpsuiteError(f"cannot read {path} ({exc}); retrain the model") from None
+        return {"preprocessor": NerPreprocessor.from_dict(data)}
+
+    def save_model(self, directory: Path) -> None:
+        """Saves the network without its optimizer state (a third of the size; training restarts use the
+        checkpoints in ``<out>.ckpt``, not the saved model)."""
+        ner_model.without_optimizer(self.model).save(directory / MODEL_FILE)
+
+
+def looks_like_conll(text: str) -> bool:
+    """Whether ``text`` reads as one token per line (CoNLL) rather than running text: every non-blank line
+    has 1-5 fields, nearly all the same number, and with 3+ fields the last one looks like a tag."""
+    rows = [line.split() for line in text.splitlines() if line.strip()]
+    if not rows or max(len(r) for r in rows) > 5:
+        return False
+    width = max(set(len(r) for r in rows), key=[len(r) for r in rows].count)
+    if sum(len(r) == width for r in rows) / len(rows) < 0.9:
+        return False
+    return width <= 2 or sum(bool(_TAG_LIKE.match(r[-1])) for r in rows) / len(rows) >= 0.9
+
+
+def _TimeLimit(seconds: float) -> Any:  # noqa: N802 - a callback factory, named like the class it returns
+    import time
+
+    import keras
+
+    class TimeLimit(keras.callbacks.Callback):
+        """Stops training after the first epoch that ends past ``seconds`` of wall-clock time."""
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.start = time.monotonic()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if time.monotonic() - self.start > seconds:
+                print(
+                    f"epoch {epoch + 1}: time limit of {seconds / 60:.0f} min reached", flush=True
+                )
+                self.model.stop_training = True
+
+    return TimeLimit()
+
+
+def _seqeval_tags(tags: Sequence[str], scheme: str) -> list[str]:
+    # seqeval reads B/I/E/S; BMES's M is BIOES's I.
+    return (
+        [("I" + t[1:]) if t.startswith("M-") else t for t in tags]
+        if scheme == "BMES"
+        else list(tags)
+    )
+
+
+def _null_scope() -> Any:
+    import contextlib
+
+    return contextlib.nullcontext()
+
+
+def _summary(config: NerConfig, preprocessor: NerPreprocessor) -> str:
+    parts = [f"{'character' if config.language == 'zh' else 'word'} embedding {config.word_dim}"]
+    if config.language == "en" and config.char_encoder != "none":
+        parts.append(f"character {config.char_encoder.upper()} {config.char_output_dim}")
+    if config.casing_dim:
+        parts.append(f"casing {config.casing_dim}")
+    if preprocessor.bigrams is not None:
+        parts.append(f"bigram embedding {config.bigram_dim}")
+    return (
+        f"{' + '.join(parts)} -> {config.num_layers}-layer Bi{config.cell.upper()} {config.units}x2 -> "
+        f"CRF ({config.scheme} constraints) over {len(preprocessor.tags)} tags, types "
+        f"{', '.join(preprocessor.entity_types)}."
+    )
+
+
+def _training_notes(
+    config: NerConfig, preprocessor: NerPreprocessor, best: float | None, best_epoch: int
+) -> list[str]:
+    sizes = [f"{len(preprocessor.words):,} {'characters' if config.language == 'zh' else 'words'}"]
+    if preprocessor.chars is not None:
+        sizes.append(f"{len(preprocessor.chars):,} characters")
+    if preprocessor.bigrams is not None:
+        sizes.append(f"{len(preprocessor.bigrams):,} bigrams")
+    notes = [f"Vocabulary: {', '.join(sizes)}"]
+    if best is not None:
+        notes.append(
+            f"Best dev entity F1 {best:.4f} at epoch {best_epoch + 1} (weights of that epoch kept)"
+        )
+    notes.append("Confidence of an entity = the smallest CRF marginal probability of its tags")
+    return notes

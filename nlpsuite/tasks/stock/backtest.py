@@ -1,0 +1,474 @@
+"""Forecasters (the model and the baselines), scoring, and the rolling-origin backtests.
+
+Every forecaster answers the same question through the same code path: at origin rows ``T`` of a
+series, the 10/50/90% quantiles of ``y[h] = log(close[T+h] / close[T])`` for ``h = 1..horizon``,
+shaped ``[origins, horizon, 3]``. Errors are therefore in log-price units (0.01 ~ 1% of the price),
+which pools across tickers of any price level.
+
+Baselines, all causal (rows ``<= T`` only):
+
+- ``naive``: no change (``y = 0``), the random-walk forecast; MASE is MAE over this one's MAE.
+- ``drift``: ``h`` times the mean daily log return since the series began.
+- ``seasonal_naive``: the move of the same weekday a week (5 trading days) earlier.
+- ``empirical``: the 10/50/90% quantiles of the trailing 500 days' ``h``-day log returns; the
+  interval baseline a model must beat on pinball loss.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from nlpsuite.tasks.stock import features as F
+
+QUANTILES = (0.1, 0.5, 0.9)
+LOW, MID, HIGH = 0, 1, 2
+
+
+# ------------------------------------------------------------------------------------- forecasters
+
+
+class NaiveForecaster:
+    """Tomorrow's price is today's: every quantile is ``y = 0``."""
+
+    name = "naive"
+    point = True
+
+    def forecast(self, data: F.Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
+        return np.zeros((len(origins), horizon, 3))
+
+
+class DriftForecaster:
+    """``h`` times the mean daily log return from the first row to ``T``."""
+
+    name = "drift"
+    point = True
+
+    def forecast(self, data: F.Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
+        origins = np.asarray(origins)
+        slope = (data.log_price[origins] - data.log_price[0]) / np.maximum(origins, 1)
+        point = slope[:, None] * np.arange(1, horizon + 1)[None, :]
+        return np.repeat(point[..., None], 3, axis=-1)
+
+
+class SeasonalNaiveForecaster:
+    """The price ``h`` rows ahead is the price of the same weekday in the latest week seen.
+
+    Args:
+        season: rows per season (5 trading days = one week).
+    """
+
+    name = "seasonal_naive"
+    point = True
+
+    def __init__(self, season: int = 5) -> None:
+        self.season = season
+
+    def forecast(self, data: F.Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
+        origins = np.asarray(origins)
+        h = np.arange(1, horizon + 1)
+        back = origins[:, None] + h[None, :] - self.season * np.ceil(h / self.season).astype(int)[None, :]
+        point = data.log_price[np.maximum(back, 0)] - data.log_price[origins][:, None]
+        return np.repeat(point[..., None], 3, axis=-1)
+
+
+class EmpiricalQuantileForecaster:
+    """Quantiles of the trailing ``window`` rows' ``h``-day log returns (fewer early in a series).
+
+    Args:
+        window: trailing rows whose ``h``-day returns form the sample.
+        min_samples: below this many past ``h``-day returns the forecast is the naive one with a
+            zero band.
+    """
+
+    name = "empirical"
+    point = False
+
+    def __init__(self, window: int = 500, min_samples: int = 20) -> None:
+        self.window = window
+        self.min_samples = min_samples
+
+    def forecast(self, data: F.Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
+        origins = np.asarray(origins, dtype=np.int64)
+        out = np.zeros((len(origins), horizon, 3))
+        lp = data.log_price
+        for h in range(1, horizon + 1):
+            moves = lp[h:] - lp[:-h]  # moves[s - h]: the h-day return ending at row s
+            # Origins with a full trailing window take the fast path (np.quantile over a strided
+            # view).
+            full = origins - h + 1 >= self.window
+            if full.any():
+                view = np.lib.stride_tricks.sliding_window_view(moves, self.window)
+                out[full, h - 1] = np.quantile(view[origins[full] - h - self.window + 1], QUANTILES, axis=1).T
+            for i in np.flatnonzero(~full):
+                sample = moves[max(0, origins[i] - h - self.window + 1) : max(0, origins[i] - h + 1)]
+                if len(sample) >= self.min_samples:
+                    out[i, h - 1] = np.quantile(sample, QUANTILES)
+        return out
+
+
+class ModelForecaster:
+    """The trained network: scaled windows in, quantiles in units of ``s_T * sqrt(h)`` out.
+
+    Args:
+        model: the Keras model (``model.build_model``).
+        scaler: the feature scaler fitted on its training windows.
+        lookback: window length the model was built for.
+    """
+
+    name = "model"
+    point = False
+
+    def __init__(self, model: Any, scaler: F.Scaler, lookback: int) -> None:
+        self.model = model
+        self.scaler = scaler
+        self.lookback = lookback
+
+    def forecast(self, data: F.Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
+        origins = np.asarray(origins, dtype=np.int64)
+        if len(origins) == 0:
+            return np.zeros((0, horizon, 3))
+        x = self.scaler.transform(F.windows(data, origins, self.lookback))
+        normalised = predict_array(self.model, x)[:, :horizon]
+        return normalised * F.unit(data, origins, horizon)[..., None]
+
+
+def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
+    """Model outputs as float64 NumPy, in fixed-size batches (one compiled function, no progress
+    bar)."""
+    parts = [
+        np.asarray(model.predict_on_batch(x[i : i + batch_size]), dtype=np.float64)
+        for i in range(0, len(x), batch_size)
+    ]
+    return np.concatenate(parts, axis=0)
+
+
+BASELINES: tuple[Callable[[int, int], Any], ...] = (
+    lambda window, season: NaiveForecaster(),
+    lambda window, season: DriftForecaster(),
+    lambda window, season: SeasonalNaiveForecaster(season),
+    lambda window, season: EmpiricalQuantileForecaster(window),
+)
+
+
+# ------------------------------------------------------------------------------------------ scoring
+
+
+def pinball(y: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Mean pinball loss over the three quantiles, per element of ``y`` (``q`` has a last axis of
+    3)."""
+    taus = np.asarray(QUANTILES)
+    error = y[..., None] - q
+    return np.mean(np.maximum(taus * error, (taus - 1) * error), axis=-1)
+
+
+def score_horizon(
+    y: np.ndarray, q: np.ndarray, naive_mae: float | None = None, point: bool = False
+) -> dict[str, float]:
+    """Metrics of one horizon: ``y`` ``[n]`` outcomes, ``q`` ``[n, 3]`` quantiles (log-price
+    units)."""
+    if len(y) == 0:
+        return {"n": 0}
+    error = y - q[:, MID]
+    moved = y != 0
+    result = {
+        "n": int(len(y)),
+        "mae": float(np.mean(np.abs(error))),
+        "rmse": float(np.sqrt(np.mean(error**2))),
+        "directional_accuracy": float(np.mean(np.sign(q[moved, MID]) == np.sign(y[moved]))) if moved.any() else 0.0,
+        "up_share": float(np.mean(y[moved] > 0)) if moved.any() else 0.0,
+    }
+    if naive_mae is not None:
+        result["mase"] = result["mae"] / naive_mae if naive_mae > 0 else float("nan")
+    if not point:
+        result["coverage_80"] = float(np.mean((q[:, LOW] <= y) & (y <= q[:, HIGH])))
+        result["width_80"] = float(np.mean(q[:, HIGH] - q[:, LOW]))
+        result["pinball"] = float(np.mean(pinball(y, q)))
+    return result
+
+
+@dataclass
+class Forecasts:
+    """Outcomes and every forecaster's quantiles at a set of origins (possibly from several series).
+
+    Args:
+        series: series name of each origin.
+        dates: origin dates.
+        y: ``[n, horizon]`` outcomes; ``valid`` marks those that exist.
+        valid: ``[n, horizon]``.
+        quantiles: forecaster name -> ``[n, horizon, 3]``.
+    """
+
+    series: np.ndarray
+    dates: np.ndarray
+    y: np.ndarray
+    valid: np.ndarray
+    quantiles: dict[str, np.ndarray]
+
+    @classmethod
+    def concat(cls, parts: Sequence[Forecasts]) -> Forecasts:
+        parts = [p for p in parts if len(p.y)]
+        if not parts:
+            raise ValueError("no forecasts to concatenate")
+        names = parts[0].quantiles.keys()
+        return cls(
+            np.concatenate([p.series for p in parts]),
+            np.concatenate([p.dates for p in parts]),
+            np.concatenate([p.y for p in parts]),
+            np.concatenate([p.valid for p in parts]),
+            {k: np.concatenate([p.quantiles[k] for p in parts]) for k in names},
+        )
+
+    def select(self, mask: np.ndarray) -> Forecasts:
+        return Forecasts(
+            self.series[mask],
+            self.dates[mask],
+            self.y[mask],
+            self.valid[mask],
+            {k: v[mask] for k, v in self.quantiles.items()},
+        )
+
+
+def collect(data: F.Prepared, origins: np.ndarray, horizon: int, forecasters: Sequence[Any]) -> Forecasts:
+    """Runs every forecaster at ``origins`` of one series, with the outcomes."""
+    origins = np.asarray(origins, dtype=np.int64)
+    y, valid = F.targets(data, origins, horizon)
+    quantiles = {f.name: f.forecast(data, origins, horizon) for f in forecasters}
+    return Forecasts(np.full(len(origins), data.name, dtype=object), data.dates[origins], y, valid, quantiles)
+
+
+POINT_BASELINES = ("naive", "drift", "seasonal_naive")
+
+
+def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
+    """``by_horizon`` for the model (with the naive MAE and empirical-baseline pinball beside it)
+    and ``baselines`` with each baseline's own ``by_horizon``."""
+    by_horizon: dict[str, dict[str, float]] = {}
+    baselines: dict[str, dict[str, dict[str, float]]] = {name: {} for name in forecasts.quantiles if name != "model"}
+    for h in range(1, horizon + 1):
+        mask = forecasts.valid[:, h - 1]
+        y = forecasts.y[mask, h - 1]
+        if len(y) == 0:
+            continue
+        naive_mae = float(np.mean(np.abs(y)))
+        for name in baselines:
+            q = forecasts.quantiles[name][mask, h - 1]
+            baselines[name][str(h)] = score_horizon(y, q, naive_mae, point=name in POINT_BASELINES)
+        if "model" in forecasts.quantiles:
+            row = score_horizon(y, forecasts.quantiles["model"][mask, h - 1], naive_mae)
+            row["mae_naive"] = naive_mae
+            if "empirical" in baselines:
+                empirical = baselines["empirical"][str(h)]
+                row["pinball_baseline"] = empirical["pinball"]
+                row["pinball_ratio"] = row["pinball"] / empirical["pinball"]
+                row["coverage_80_baseline"] = empirical["coverage_80"]
+                row["width_80_baseline"] = empirical["width_80"]
+            by_horizon[str(h)] = row
+    return {"by_horizon": by_horizon, "baselines": baselines}
+
+
+def summarise(by_horizon: dict[str, dict[str, float]]) -> dict[str, float]:
+    """A few headline numbers (horizon 1 and the mean over horizons) for the CLI and model card."""
+    if not by_horizon:
+        return {}
+    rows = list(by_horizon.values())
+    first = by_horizon.get("1", rows[0])
+    summary = {
+        "mase_h1": first["mase"],
+        "mae_h1": first["mae"],
+        "directional_accuracy_h1": first["directional_accuracy"],
+        "coverage_80_h1": first.get("coverage_80", float("nan")),
+        "coverage_80_mean": float(np.mean([r["coverage_80"] for r in rows])),
+        "coverage_80_min": float(np.min([r["coverage_80"] for r in rows])),
+        "coverage_80_max": float(np.max([r["coverage_80"] for r in rows])),
+        "mase_mean": float(np.mean([r["mase"] for r in rows])),
+    }
+    if "pinball_ratio" in first:
+        summary["pinball_ratio_h1"] = first["pinball_ratio"]
+        summary["pinball_ratio_mean"] = float(np.mean([r["pinball_ratio"] for r in rows]))
+    return summary
+
+
+def full_report(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
+    """Pooled scores, headline numbers and one block per series."""
+    pooled = score(forecasts, horizon)
+    report: dict[str, Any] = {
+        **summarise(pooled["by_horizon"]),
+        "origins": int(len(forecasts.y)),
+        "first_origin": str(forecasts.dates.min()),
+        "last_origin": str(forecasts.dates.max()),
+        "by_horizon": pooled["by_horizon"],
+        "baselines": pooled["baselines"],
+    }
+    names = list(dict.fromkeys(forecasts.series.tolist()))
+    if len(names) > 1:
+        report["by_series"] = {}
+        for name in names:
+            part = score(forecasts.select(forecasts.series == name), horizon)
+            report["by_series"][name] = {
+                **summarise(part["by_horizon"]),
+                "origins": int(np.sum(forecasts.series == name)),
+                "by_horizon": part["by_horizon"],
+            }
+    return report
+
+
+# ------------------------------------------------------------------------------------ walk-forward
+
+
+@dataclass
+class WindowBank:
+    """Every training-eligible window of several series, ordered by the date its last target is
+    known.
+
+    The training set at any cutoff date is then a prefix (``upto``), so a refit never sees an
+    outcome dated on or after the cutoff.
+    """
+
+    x: np.ndarray
+    y_unit: np.ndarray
+    origin_dates: np.ndarray
+    end_dates: np.ndarray
+
+    @classmethod
+    def build(cls, datas: Sequence[F.Prepared], lookback: int, horizon: int) -> WindowBank:
+        xs, ys, starts, ends = [], [], [], []
+        for data in datas:
+            origins = np.arange(F.first_origin(lookback), len(data) - horizon)
+            if len(origins) == 0:
+                continue
+            xs.append(F.windows(data, origins, lookback))
+            y, _ = F.targets(data, origins, horizon)
+            ys.append((y / F.unit(data, origins, horizon)).astype(np.float32))
+            starts.append(data.dates[origins])
+            ends.append(data.dates[origins + horizon])
+        if not xs:
+            no_dates = np.zeros(0, dtype="datetime64[D]")
+            return cls(
+                np.zeros((0, lookback, len(F.FEATURES)), np.float32),
+                np.zeros((0, horizon), np.float32),
+                no_dates,
+                no_dates,
+            )
+        end_dates = np.concatenate(ends)
+        order = np.argsort(end_dates, kind="stable")
+        return cls(
+            np.concatenate(xs)[order],
+            np.concatenate(ys)[order],
+            np.concatenate(starts)[order],
+            end_dates[order],
+        )
+
+    def upto(self, cutoff: np.datetime64) -> int:
+        """How many windows have every target dated strictly before ``cutoff``."""
+        return int(np.searchsorted(self.end_dates, cutoff, side="left"))
+
+
+def block_starts(datas: Sequence[F.Prepared], lookback: int, min_train: int, refit_every: int) -> list[np.datetime64]:
+    """Refit dates: from row ``min_train`` of the earliest series, every ``refit_every`` trading
+    dates."""
+    usable = [d for d in datas if len(d) > min_train]
+    if not usable:
+        return []
+    start = min(d.dates[min_train] for d in usable)
+    calendar = np.unique(np.concatenate([d.dates[F.first_origin(lookback) : -1] for d in datas]))
+    calendar = calendar[calendar >= start]
+    return list(calendar[::refit_every])
+
+
+@dataclass
+class WalkForwardResult:
+    forecasts: Forecasts
+    refits: int
+    seconds: float
+    model: Any
+    scaler: F.Scaler
+
+
+def walk_forward(
+    datas: Sequence[F.Prepared],
+    *,
+    lookback: int,
+    horizon: int,
+    make_model: Callable[[], Any],
+    min_train: int = 750,
+    refit_every: int = 20,
+    initial_epochs: int = 20,
+    refit_epochs: int = 2,
+    refit_samples: int = 4096,
+    batch_size: int = 128,
+    baseline_window: int = 500,
+    season: int = 5,
+    seed: int = 1234,
+    log: Callable[[str], None] = print,
+) -> WalkForwardResult:
+    """Rolling-origin backtest with an expanding window, refitting every ``refit_every`` trading
+    days.
+
+    At each refit date ``D`` the model trains (warm-started after the first fit) on windows whose
+    every target is dated before ``D``, then forecasts the origins in ``[D, next refit date)``. The
+    scaler is fitted once, on the first training set, which every later training set contains.
+    """
+    rng = np.random.default_rng(seed)
+    started = time.perf_counter()
+    bank = WindowBank.build(datas, lookback, horizon)
+    starts = block_starts(datas, lookback, min_train, refit_every)
+    if not starts:
+        raise ValueError(f"the walk-forward needs a series longer than min_train={min_train} rows")
+    model, scaler = make_model(), None
+    baselines = [make(baseline_window, season) for make in BASELINES]
+    parts: list[Forecasts] = []
+    for k, start in enumerate(starts):
+        end = starts[k + 1] if k + 1 < len(starts) else np.datetime64("9999-12-31")
+        count = bank.upto(start)
+        if count == 0:
+            continue
+        if scaler is None:
+            scaler = F.Scaler.fit(bank.x[:count])
+            x_all = scaler.transform(bank.x)
+            _fit(model, x_all[:count], bank.y_unit[:count], initial_epochs, batch_size, rng)
+        else:
+            _fit(
+                model,
+                x_all[:count],
+                bank.y_unit[:count],
+                refit_epochs,
+                batch_size,
+                rng,
+                refit_samples,
+            )
+        forecaster = ModelForecaster(model, scaler, lookback)
+        for data in datas:
+            rows = np.arange(F.first_origin(lookback), len(data) - 1)
+            in_block = rows[(data.dates[rows] >= start) & (data.dates[rows] < end)]
+            if len(in_block):
+                parts.append(collect(data, in_block, horizon, [forecaster, *baselines]))
+        if k % 20 == 0 or k == len(starts) - 1:
+            log(
+                f"walk-forward: refit {k + 1}/{len(starts)} at {start} on {count} windows "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
+    return WalkForwardResult(Forecasts.concat(parts), len(starts), time.perf_counter() - started, model, scaler)
+
+
+def _fit(
+    model: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    epochs: int,
+    batch_size: int,
+    rng: np.random.Generator,
+    samples: int = 0,
+) -> None:
+    if samples and len(x) > samples:
+        # The most recent windows always, plus a uniform draw from the older ones: recency without
+        # forgetting.
+        recent = np.arange(len(x) - samples // 2, len(x))
+        older = rng.choice(len(x) - samples // 2, samples - samples // 2, replace=False)
+        pick = np.concatenate([older, recent])
+        x, y = x[pick], y[pick]
+    model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)

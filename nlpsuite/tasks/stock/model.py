@@ -1,0 +1,81 @@
+"""The forecaster network and its pinball loss.
+
+``[batch, lookback, features]`` -> GRU/LSTM (``recurrent_stack``, cuDNN-eligible) ->
+``MonotoneQuantiles`` -> ``[batch, horizon, quantiles]`` in units of ``s_T * sqrt(h)`` (see
+``features``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import keras
+from keras import ops
+
+from nlpsuite.layers.recurrent import recurrent_stack
+from nlpsuite.tasks.stock.features import FEATURES
+from nlpsuite.tasks.stock.quantile_head import MonotoneQuantiles
+
+
+def build_model(
+    lookback: int,
+    horizon: int,
+    quantiles: Sequence[float],
+    units: int = 32,
+    cell: str = "gru",
+    num_layers: int = 1,
+    dropout: float = 0.0,
+    l2: float = 1e-4,
+    median_scale: float = 1.0,
+) -> keras.Model:
+    """The quantile forecaster. Small on purpose: a walk-forward backtest refits it ~125 times."""
+    inputs = keras.Input((lookback, len(FEATURES)), name="window")
+    encoded = recurrent_stack(
+        units,
+        num_layers=num_layers,
+        cell=cell,
+        dropout=dropout,
+        return_sequences=False,
+        name="encoder",
+    )(inputs)
+    if dropout:
+        encoded = keras.layers.Dropout(dropout, name="dropout")(encoded)
+    # The L2 pull keeps the median head near zero (the naive forecast) unless the data insist.
+    outputs = MonotoneQuantiles(
+        horizon,
+        tuple(quantiles),
+        kernel_initializer="zeros",
+        center_scale=median_scale,
+        kernel_regularizer=keras.regularizers.L2(l2) if l2 else None,
+        name="quantiles",
+    )(encoded)
+    return keras.Model(inputs, outputs, name="stock_forecaster")
+
+
+def pinball_loss(quantiles: Sequence[float]) -> Any:
+    """Mean pinball (quantile) loss over horizons and quantiles; ``y_true`` is ``[batch,
+    horizon]``."""
+    taus = ops.convert_to_tensor([float(q) for q in quantiles], dtype="float32")
+
+    def loss(y_true, y_pred):
+        error = ops.expand_dims(ops.cast(y_true, y_pred.dtype), -1) - y_pred
+        tau = ops.cast(taus, y_pred.dtype)
+        return ops.mean(ops.maximum(tau * error, (tau - 1.0) * error), axis=(-2, -1))
+
+    loss.__name__ = "pinball"
+    return loss
+
+
+def compile_model(
+    model: keras.Model,
+    quantiles: Sequence[float],
+    learning_rate: float,
+    jit_compile: bool | str = "auto",
+) -> keras.Model:
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate, clipnorm=1.0),
+        loss=pinball_loss(quantiles),
+        jit_compile=jit_compile,
+    )
+    return model

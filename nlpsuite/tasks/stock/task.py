@@ -1,0 +1,462 @@
+"""``StockTask``: multi-horizon quantile forecasts of daily prices, with honest backtests.
+
+```python
+task = StockTask.train("bokeh:AAPL,bokeh:MSFT,bokeh:IBM,bokeh:GOOG")   # final fit + walk-forward
+task.evaluate("bokeh:AAPL")          # rolling origins after the training cutoff, no refits
+task.predict(["bokeh:IBM"], horizon=5)
+```
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nlpsuite import training
+from nlpsuite.data import prices
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.tasks.stock import backtest as B
+from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.model import build_model, compile_model
+
+BUNDLED = ",".join(prices.BOKEH_PREFIX + t for t in prices.BOKEH_TICKERS)
+
+
+@dataclasses.dataclass
+class StockConfig(TaskConfig):
+    """Options of the stock forecaster (``--set KEY=VALUE``).
+
+    Args:
+        lookback: trading days the model sees before each origin.
+        horizon: forecast steps (trading days), 1..horizon.
+        units: recurrent units.
+        cell: ``gru`` or ``lstm``.
+        num_layers: stacked recurrent layers.
+        dropout: dropout after the encoder.
+        l2: L2 weight on the quantile head (pulls the median towards the naive forecast).
+        median_scale: multiplies the head's learned median; below 1 it shrinks the median towards
+            the naive forecast more strongly than the band.
+        train_end: last date whose outcomes the saved model may train on (``YYYY-MM-DD``; empty =
+            all); ``evaluate`` scores only origins after it.
+        dev_fraction: the last part of the training period (by date) used for early stopping.
+        walk_forward: also run the walk-forward backtest with refits during ``train``.
+        refit_every: trading days between walk-forward refits.
+        min_train_days: rows of the earliest series before the first walk-forward origin.
+        initial_epochs: epochs of the first walk-forward fit.
+        refit_epochs: epochs of each warm-started walk-forward refit.
+        jit_compile: XLA-compile the train step (on by default: ~1.5x faster for this small GRU on
+            CPU).
+        refit_samples: windows drawn per refit (half the most recent, half from the rest); 0 = all.
+        baseline_window: trailing days of the empirical-quantile baseline.
+        season: rows per season of the seasonal-naive baseline (5 = a trading week).
+    """
+
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 5e-4
+    patience: int = 6
+    jit_compile: bool = True
+    lookback: int = 60
+    horizon: int = 20
+    units: int = 16
+    cell: str = "gru"
+    num_layers: int = 1
+    dropout: float = 0.3
+    l2: float = 1e-3
+    median_scale: float = 1.0
+    train_end: str = "2007-12-31"
+    dev_fraction: float = 0.15
+    walk_forward: bool = True
+    refit_every: int = 20
+    min_train_days: int = 750
+    initial_epochs: int = 10
+    refit_epochs: int = 1
+    refit_samples: int = 2048
+    baseline_window: int = 500
+    season: int = 5
+
+
+def _parse_date(text: str, field: str) -> np.datetime64 | None:
+    if not text:
+        return None
+    try:
+        return np.datetime64(text, "D")
+    except ValueError:
+        raise NlpsuiteError(f"--set {field}={text}: expected a date YYYY-MM-DD (or empty for none)") from None
+
+
+def _load(data: str | os.PathLike | Sequence[str], lookback: int, horizon: int) -> list[F.Prepared]:
+    series = prices.read_many(data if isinstance(data, (list, tuple)) else str(data))
+    for s in series:
+        prices.require_length(
+            s,
+            F.first_origin(lookback) + horizon + 1,
+            f"lookback {lookback} + warm-up {F.WARMUP} + horizon {horizon}",
+        )
+    return [F.prepare(s) for s in series]
+
+
+class StockTask(Task):
+    """Quantile (10/50/90%) forecasts of log returns 1..``horizon`` trading days ahead from a
+    GRU/LSTM.
+
+    Assets: ``scaler`` (feature means/stds of the training windows), ``training`` (cutoff and
+    series) and ``walk_forward`` (the walk-forward backtest run at training time).
+    """
+
+    name: ClassVar[str] = "stock"
+    config_class: ClassVar[type] = StockConfig
+    make_target: ClassVar[str] = "train-stock"
+    default_data: ClassVar[str] = BUNDLED
+
+    # ------------------------------------------------------------------------------------ training
+
+    @classmethod
+    def train(
+        cls,
+        data: str | os.PathLike | Sequence[str] = BUNDLED,
+        config: StockConfig | None = None,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: str | os.PathLike | None = None,
+        resume: bool = False,
+    ) -> StockTask:
+        config = config or StockConfig()
+        _check_config(config)
+        training.set_seed(config.seed)
+        datas = _load(data, config.lookback, config.horizon)
+        with TrainingClock() as clock:
+            model, scaler, split, epochs_run = _fit_final(datas, config, strategy, callbacks, out, resume)
+            walk = _run_walk_forward(datas, config) if config.walk_forward else None
+        names = [d.name for d in datas]
+        assets = {
+            "scaler": scaler.to_json(),
+            "training": {"series": names, "train_end": config.train_end, **split},
+        }
+        notes = [
+            "Features: daily log returns, EWMA volatility path and regime, volume; no price "
+            "levels. Targets and inputs are in units of the origin's own EWMA volatility, so the "
+            "model applies to any ticker.",
+            "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
+        ]
+        if walk is not None:
+            assets["walk_forward"] = walk
+            notes += [_walk_note(walk), _walk_table(walk)]
+        task = cls(config, model, assets)
+        task.info = training.training_info(
+            data=", ".join(names),
+            split=split["description"],
+            seconds=clock.seconds,
+            model=model,
+            epochs_run=epochs_run,
+            data_notes=[
+                f"{d.name}: {len(d)} rows {d.dates[0]}..{d.dates[-1]}; " + "; ".join(d.series.notes) for d in datas
+            ],
+            notes=notes,
+            title="stock quantile forecaster",
+            summary=(
+                f"{config.cell.upper()} {config.units} over {config.lookback} trading days -> "
+                f"10/50/90% quantiles of the log return 1..{config.horizon} days ahead."
+            ),
+        )
+        return task
+
+    # ---------------------------------------------------------------------------------- evaluation
+
+    def evaluate(self, data: str | os.PathLike | Sequence[str], split: str = "test") -> dict[str, Any]:
+        """Rolling-origin backtest of the saved model on ``data`` without refitting.
+
+        ``split="test"`` scores origins after ``train_end`` only (every outcome unseen in training);
+        ``split="all"`` scores every origin (in-sample for the series the model trained on).
+        """
+        if split not in ("test", "all"):
+            after = self.config.train_end or "the training data"
+            raise NlpsuiteError(f"--split {split}: choose test (origins after {after}) or all")
+        config = self.config
+        datas = _load(data, config.lookback, config.horizon)
+        cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
+        forecasters = [
+            self.forecaster(),
+            *(make(config.baseline_window, config.season) for make in B.BASELINES),
+        ]
+        parts = []
+        for d in datas:
+            rows = np.arange(F.first_origin(config.lookback), len(d) - 1)
+            if split == "test" and cutoff is not None:
+                rows = rows[d.dates[rows] > cutoff]
+            if len(rows):
+                parts.append(B.collect(d, rows, config.horizon, forecasters))
+        if not parts:
+            raise NlpsuiteError(
+                f"{', '.join(d.name for d in datas)}: no origins after the model's training "
+                f"cutoff {cutoff}; pass --split all to score the whole series (in-sample for "
+                "the series it trained on) or give later data"
+            )
+        report = B.full_report(B.Forecasts.concat(parts), config.horizon)
+        report = {
+            "split": split,
+            "train_end": str(cutoff) if cutoff is not None else "",
+            "data": ", ".join(d.name for d in datas),
+            "refits": 0,
+            **report,
+            "units": "log price (0.01 ~ 1% of the price); mase = mae / naive mae, same origins",
+            "notes": [n for d in datas for n in d.series.notes],
+        }
+        if "walk_forward" in self.assets:
+            report["walk_forward_at_training"] = self.assets["walk_forward"]
+        return report
+
+    def forecaster(self) -> B.ModelForecaster:
+        return B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
+
+    # ---------------------------------------------------------------------------------- prediction
+
+    def predict(
+        self, inputs: list[Any], horizon: int | None = None, history: int = 0, **options: Any
+    ) -> list[dict[str, Any]]:
+        """Quantile price forecasts after the last row of each input (a CSV path or
+        ``bokeh:TICKER``).
+
+        Args:
+            inputs: CSV paths or ``bokeh:TICKER`` names.
+            horizon: trading days to forecast, 1..``config.horizon`` (default all).
+            history: also return the last ``history`` closes as ``history: [{"date", "close"}]``.
+
+        Forecast dates are the next business days (Monday to Friday; exchange holidays are not
+        known).
+        """
+        if options:
+            raise NlpsuiteError(f"unknown option(s) {', '.join(options)} for stock predict; known: horizon, history")
+        horizon = self.config.horizon if horizon is None else horizon
+        if isinstance(horizon, bool) or not isinstance(horizon, int) or not 1 <= horizon <= self.config.horizon:
+            raise NlpsuiteError(
+                f"horizon={horizon!r}: give a whole number of trading days from 1 to {self.config.horizon}"
+            )
+        if isinstance(history, bool) or not isinstance(history, int) or history < 0:
+            raise NlpsuiteError(f"history={history!r}: give a whole number of rows (0 for none)")
+        results = []
+        for source in inputs:
+            source = str(source).strip()
+            if not source:
+                continue
+            series = prices.read_prices(source)
+            prices.require_length(
+                series,
+                F.first_origin(self.config.lookback) + 1,
+                f"a forecast (lookback {self.config.lookback} + warm-up {F.WARMUP})",
+            )
+            result = self.forecast_series(series, horizon, source)
+            if history:
+                result["history"] = [
+                    {"date": str(d), "close": float(c)}
+                    for d, c in zip(series.dates[-history:], series.close[-history:], strict=True)
+                ]
+            results.append(result)
+        return results
+
+    def forecast_series(self, series: prices.PriceSeries, horizon: int, label: str) -> dict[str, Any]:
+        """The forecast after the last row of ``series`` (see ``predict``)."""
+        data = F.prepare(series)
+        q = self.forecaster().forecast(data, np.array([len(data) - 1]), self.config.horizon)
+        last = float(series.close[-1])
+        dates = np.busday_offset(series.dates[-1], np.arange(1, horizon + 1), roll="forward")
+        forecast = [
+            {
+                "date": str(d),
+                **{f"q{round(100 * tau)}": last * float(np.exp(v)) for tau, v in zip(B.QUANTILES, row, strict=True)},
+            }
+            for d, row in zip(dates, q[0, :horizon], strict=True)
+        ]
+        return {
+            "input": label,
+            "last_date": str(series.dates[-1]),
+            "last_close": last,
+            "forecast": forecast,
+            "notes": series.notes,
+        }
+
+    # ------------------------------------------------------------------------------------- saving
+
+    def save_assets(self, directory: Path) -> None:
+        for key, value in self.assets.items():
+            (directory / f"{key}.json").write_text(json.dumps(value, indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        assets = {}
+        for path in sorted(directory.glob("*.json")):
+            try:
+                assets[path.stem] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise NlpsuiteError(f"{path} is unreadable ({exc}); retrain with `make train-stock`") from None
+        if "scaler" not in assets:
+            raise NlpsuiteError(f"{directory / 'scaler.json'} is missing; retrain with `make train-stock`")
+        return assets
+
+
+# ------------------------------------------------------------------------------------- helpers
+
+
+def _check_config(config: StockConfig) -> None:
+    if config.cell not in ("gru", "lstm"):
+        raise NlpsuiteError(f"--set cell={config.cell}: choose gru or lstm")
+    for name in (
+        "lookback",
+        "horizon",
+        "units",
+        "refit_every",
+        "baseline_window",
+        "season",
+        "epochs",
+    ):
+        if getattr(config, name) < 1:
+            raise NlpsuiteError(f"--set {name}={getattr(config, name)}: must be at least 1")
+    if not 0 < config.dev_fraction < 0.5:
+        raise NlpsuiteError(f"--set dev_fraction={config.dev_fraction}: choose a value in (0, 0.5)")
+    _parse_date(config.train_end, "train_end")
+
+
+def _new_model(config: StockConfig, strategy: Any = None) -> Any:
+    import contextlib
+
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model = build_model(
+            config.lookback,
+            config.horizon,
+            B.QUANTILES,
+            units=config.units,
+            cell=config.cell,
+            num_layers=config.num_layers,
+            dropout=config.dropout,
+            l2=config.l2,
+            median_scale=config.median_scale,
+        )
+        jit = config.jit_compile or "auto"
+        return compile_model(model, B.QUANTILES, config.learning_rate, jit_compile=jit)
+
+
+def _fit_final(
+    datas: list[F.Prepared],
+    config: StockConfig,
+    strategy: Any,
+    callbacks: Sequence[Any],
+    out: str | os.PathLike | None,
+    resume: bool,
+) -> tuple[Any, F.Scaler, dict[str, Any], int]:
+    """Fits the model to be saved on outcomes dated up to ``train_end``, early-stopping on a later
+    dev period."""
+    import keras
+
+    bank = B.WindowBank.build(datas, config.lookback, config.horizon)
+    cutoff = _parse_date(config.train_end, "train_end")
+    usable = bank.upto(cutoff + 1) if cutoff is not None else len(bank.end_dates)
+    if usable < 200:
+        raise NlpsuiteError(
+            f"only {usable} training windows end by train_end={config.train_end or 'the end'}; "
+            "give longer series or a later --set train_end=YYYY-MM-DD"
+        )
+    # Dev = the last dev_fraction of origins; train = windows whose outcomes all precede the first
+    # dev origin.
+    origin_dates = np.sort(bank.origin_dates[:usable])
+    dev_start = origin_dates[int(len(origin_dates) * (1 - config.dev_fraction))]
+    dev = np.flatnonzero(bank.origin_dates[:usable] >= dev_start)
+    train = np.flatnonzero(bank.end_dates[:usable] < dev_start)
+    if config.max_train_examples:
+        train = train[-config.max_train_examples :]
+    scaler = F.Scaler.fit(bank.x[train])
+    x_train, y_train = scaler.transform(bank.x[train]), bank.y_unit[train]
+    x_dev, y_dev = scaler.transform(bank.x[dev]), bank.y_unit[dev]
+    model = _new_model(config, strategy)
+    stop = keras.callbacks.EarlyStopping("val_loss", patience=config.patience, restore_best_weights=True)
+    history = training.fit(
+        model,
+        x_train,
+        (x_dev, y_dev),
+        y=y_train,
+        epochs=config.epochs,
+        batch_size=config.batch_size,
+        shuffle=True,
+        callbacks=[stop, *callbacks],
+        checkpoint_dir=training.checkpoint_dir_for(out, "stock"),
+        resume=resume,
+    )
+    split = {
+        "description": (
+            f"train: outcomes dated {bank.end_dates[train].min()}.."
+            f"{bank.end_dates[train].max()} ({len(train)} windows); "
+            f"dev (early stopping): origins {dev_start}.."
+            f"{str(bank.end_dates[:usable].max())} ({len(dev)} windows); test: origins after "
+            f"{config.train_end or 'none'} (evaluate)"
+        ),
+        "train_windows": int(len(train)),
+        "dev_windows": int(len(dev)),
+        "dev_start": str(dev_start),
+    }
+    return model, scaler, split, len(history.history.get("loss", []))
+
+
+def _run_walk_forward(datas: list[F.Prepared], config: StockConfig) -> dict[str, Any]:
+    result = B.walk_forward(
+        datas,
+        lookback=config.lookback,
+        horizon=config.horizon,
+        make_model=lambda: _new_model(config),
+        min_train=config.min_train_days,
+        refit_every=config.refit_every,
+        initial_epochs=config.initial_epochs,
+        refit_epochs=config.refit_epochs,
+        refit_samples=config.refit_samples,
+        batch_size=config.batch_size,
+        baseline_window=config.baseline_window,
+        season=config.season,
+        seed=config.seed,
+    )
+    report = B.full_report(result.forecasts, config.horizon)
+    return {
+        "refit_every": config.refit_every,
+        "refits": result.refits,
+        "seconds": round(result.seconds, 1),
+        "series": [d.name for d in datas],
+        **report,
+    }
+
+
+def _walk_note(walk: dict[str, Any]) -> str:
+    return (
+        f"Walk-forward backtest with {walk['refits']} refits (every {walk['refit_every']} days), "
+        f"origins {walk['first_origin']}..{walk['last_origin']}: MASE h1 {walk['mase_h1']:.3f}, "
+        f"80% coverage "
+        f"{walk['coverage_80_min']:.3f}-{walk['coverage_80_max']:.3f} over horizons, pinball h1 "
+        f"{walk.get('pinball_ratio_h1', float('nan')):.3f} x the empirical-quantile baseline."
+    )
+
+
+def _walk_table(walk: dict[str, Any]) -> str:
+    """A Markdown section (one note, rendered as is by the model card) with per-horizon scores."""
+    lines = [
+        "### Walk-forward backtest (refits during training)",
+        "",
+        "| horizon | MASE | dir. acc. | up share | 80% cov. | cov. baseline | pinball / baseline |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for h in ("1", "2", "5", "10", "20"):
+        row = walk["by_horizon"].get(h)
+        if row:
+            lines.append(
+                f"| {h} | {row['mase']:.3f} | {row['directional_accuracy']:.3f} | "
+                f"{row['up_share']:.3f} | {row['coverage_80']:.3f} | "
+                f"{row['coverage_80_baseline']:.3f} | {row['pinball_ratio']:.3f} |"
+            )
+    for name, part in walk.get("by_series", {}).items():
+        lines.append(
+            f"| {name} h1 | {part['mase_h1']:.3f} | {part['directional_accuracy_h1']:.3f} | | "
+            f"{part['coverage_80_h1']:.3f} | | {part['pinball_ratio_h1']:.3f} |"
+        )
+    return "\n".join(lines)

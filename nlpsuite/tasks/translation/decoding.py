@@ -1,0 +1,318 @@
+"""Greedy and beam-search decoding that carries the decoder's recurrent state step by step.
+
+Each step feeds one token per hypothesis through ``TranslationModel.decode_step`` with the states
+the
+previous step returned, so the cost of a step does not grow with the output length (the prefix is
+never
+re-run), and every sentence of a batch and every beam of a sentence run in one call.
+
+Why not ``keras_hub.samplers.BeamSampler``: it scores beams by their raw summed log-probability
+with no
+length penalty, and a beam that has emitted the end token keeps adding the log-probabilities of the
+tokens
+generated after it, so finished and unfinished hypotheses are not compared fairly and there is no
+n-best
+list of finished translations. The search below is the one OpenNMT and GNMT describe: the top ``k``
+expansions of the live hypotheses are kept, a hypothesis that emits ``[END]`` moves to the finished
+list
+(its slot is refilled from the live ones), and finished hypotheses are ranked by
+``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). With ``beam_size=1`` it takes
+the
+arg-max at every step and stops at the first ``[END]``: exactly greedy decoding.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.translation.preprocess import END_ID, START_ID
+
+NEG_INF = -1e30
+
+
+@dataclasses.dataclass
+class Hypothesis:
+    """One decoded output: token ids (without start/end), scores and per-step attention weights."""
+
+    tokens: list[int]
+    log_prob: float
+    score: float
+    finished: bool
+    attention: np.ndarray | None = None  # [len(tokens) (+1 for [END]), source_len]
+
+
+def length_normalizer(length: int | np.ndarray, alpha: float) -> Any:
+    """GNMT's length penalty ``((5 + length) / 6) ** alpha``; alpha 0 scores by raw
+    log-probability."""
+    return ((5.0 + np.asarray(length, dtype="float64")) / 6.0) ** alpha
+
+
+def _compile(function: Callable) -> Callable:
+    """Traces ``function`` into a TensorFlow graph on the TF backend; other backends run it eagerly.
+
+    Autograph is off: the steps have no tensor-dependent Python control flow, so there is nothing
+    to convert, and autograph re-reads source files (a run would break if they changed under it).
+    """
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.function(function, reduce_retracing=True, autograph=False)
+    return function
+
+
+class Decoder:
+    """Greedy and beam search over a ``TranslationModel``.
+
+    Args:
+        model: a built ``TranslationModel``.
+
+    Example:
+
+    >>> import numpy as np
+    >>> from nlpsuite.tasks.translation.model import TranslationModel
+    >>> model = TranslationModel(20, 30, embedding_dim=8, units=8)
+    >>> decoder = Decoder(model)
+    >>> greedy = decoder.greedy(np.array([[5, 6, 7]]), max_length=6)
+    >>> beam = decoder.beam_search(np.array([[5, 6, 7]]), beam_size=1, max_length=6)
+    >>> greedy[0].tokens == beam[0][0].tokens
+    True
+    """
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self._encode = _compile(self._encode_fn)
+        self._greedy_step = _compile(self._greedy_step_fn)
+        self._beam_step = _compile(self._beam_step_fn)
+
+    # -- compiled pieces (keras.ops only, so they run on every backend)
+    def _encode_fn(self, source_ids):
+        return self.model.encode(source_ids, training=False)
+
+    def _greedy_step_fn(self, tokens, states, encoder_outputs, source_mask, allow_end):
+        from keras import ops
+
+        logits, states, weights = self.model.decode_step(
+            tokens, states, encoder_outputs, source_mask
+        )
+        log_probs = ops.log_softmax(logits, axis=-1)
+        log_probs = _block_end(log_probs, allow_end)
+        next_tokens = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
+        chosen = ops.take_along_axis(log_probs, ops.expand_dims(next_tokens, -1), axis=-1)[:, 0]
+        return next_tokens, chosen, states, weights
+
+    def _beam_step_fn(
+        self, tokens, parents, states, encoder_outputs, source_mask, scores, allow_end
+    ):
+        """Reorders states to the surviving parents, runs one step, returns the top-k expansions."""
+        from keras import ops
+
+        states = [ops.take(state, parents, axis=0) for state in states]
+        logits, states, weights = self.model.decode_step(
+            tokens, states, encoder_outputs, source_mask
+        )
+        log_probs = _block_end(ops.log_softmax(logits, axis=-1), allow_end)
+        batch, beams = ops.shape(scores)[0], ops.shape(scores)[1]
+        vocabulary = ops.shape(log_probs)[-1]
+        candidates = ops.reshape(
+            ops.expand_dims(scores, -1) + ops.reshape(log_probs, (batch, beams, -1)), (batch, -1)
+        )
+        top_scores, top_index = ops.top_k(candidates, k=beams)
+        top_index = ops.cast(top_index, "int32")
+        return (
+            top_scores,
+            top_index // vocabulary,
+            top_index % vocabulary,
+            states,
+            ops.reshape(weights, (batch, beams, -1)),
+        )
+
+    # -- searches
+    def greedy(
+        self,
+        source_ids: np.ndarray,
+        max_length: int,
+        min_length: int = 0,
+        return_attention: bool = False,
+    ) -> list[Hypothesis]:
+        """Arg-max decoding of a padded batch ``source_ids [B, S]``; one ``Hypothesis`` per row."""
+        source_ids = np.asarray(source_ids, dtype="int32")
+        encoder_outputs, source_mask, states = self._encode(source_ids)
+        batch = source_ids.shape[0]
+        tokens = np.full((batch,), START_ID, dtype="int32")
+        history, log_probs, attention = [], np.zeros(batch), []
+        lengths = np.full(batch, -1)
+        for step in range(max_length):
+            tokens, chosen, states, weights = self._greedy_step(
+                tokens, states, encoder_outputs, source_mask, np.asarray(step >= min_length)
+            )
+            tokens = np.asarray(tokens)
+            live = lengths < 0
+            log_probs += np.where(live, np.asarray(chosen, dtype="float64"), 0.0)
+            history.append(tokens)
+            if return_attention:
+                attention.append(np.asarray(weights))
+            lengths[live & (tokens == END_ID)] = step
+            if (lengths >= 0).all():
+                break
+        steps = np.stack(history, axis=1)
+        results = []
+        for row in range(batch):
+            finished = lengths[row] >= 0
+            length = int(lengths[row]) if finished else steps.shape[1]
+            weights = None
+            if return_attention:
+                weights = np.stack([a[row] for a in attention[: length + int(finished)]])
+            results.append(
+                Hypothesis(
+                    steps[row, :length].tolist(),
+                    float(log_probs[row]),
+                    float(log_probs[row]),
+                    finished,
+                    weights,
+                )
+            )
+        return results
+
+    def beam_search(
+        self,
+        source_ids: np.ndarray,
+        beam_size: int = 4,
+        length_penalty: float = 0.6,
+        max_length: int = 50,
+        min_length: int = 0,
+        num_results: int | None = None,
+        return_attention: bool = False,
+    ) -> list[list[Hypothesis]]:
+        """Beam search for a padded batch ``source_ids [B, S]``, all sentences and beams in one
+        step call.
+
+        Returns:
+            Per sentence, up to ``num_results`` (default ``beam_size``) hypotheses, best first by
+            length-normalised score.
+        """
+        if beam_size < 1:
+            raise NlpsuiteError(f"beam_size must be >= 1, got {beam_size}")
+        if length_penalty < 0:
+            raise NlpsuiteError(f"length_penalty must be >= 0, got {length_penalty}")
+        source_ids = np.asarray(source_ids, dtype="int32")
+        batch, k = source_ids.shape[0], int(beam_size)
+        wanted = min(int(num_results or k), k)
+        encoder_outputs, source_mask, states = self._encode(source_ids)
+        # Every beam of sentence b reads sentence b's encoding; the states start identical too.
+        encoder_outputs = _repeat(encoder_outputs, k)
+        source_mask = _repeat(source_mask, k)
+        states = [_repeat(state, k) for state in states]
+        scores = np.full((batch, k), NEG_INF, dtype="float32")
+        scores[:, 0] = (
+            0.0  # one live hypothesis at the start, so the first step picks k distinct tokens
+        )
+        tokens = np.full((batch * k,), START_ID, dtype="int32")
+        parents = np.arange(batch * k, dtype="int32")
+        steps: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
+        finished: list[list[tuple[float, float, int, int]]] = [[] for _ in range(batch)]
+        done = np.zeros(batch, dtype=bool)
+        offsets = (np.arange(batch, dtype="int32") * k)[:, None]
+        for step in range(max_length):
+            top_scores, top_parent, top_token, states, weights = self._beam_step(
+                tokens,
+                parents,
+                states,
+                encoder_outputs,
+                source_mask,
+                scores,
+                np.asarray(step >= min_length),
+            )
+            top_scores, top_parent = np.asarray(top_scores), np.asarray(top_parent)
+            top_token = np.asarray(top_token)
+            steps.append((top_token, top_parent, np.asarray(weights) if return_attention else None))
+            live = (top_scores > NEG_INF / 2) & ~done[:, None]
+            ended = live & (top_token == END_ID)
+            for b, j in zip(*np.nonzero(ended), strict=True):
+                log_prob = float(top_scores[b, j])
+                score = log_prob / float(length_normalizer(step + 1, length_penalty))
+                finished[b].append((score, log_prob, step, int(j)))
+            scores = np.where(live & ~ended, top_scores, NEG_INF).astype("float32")
+            done |= self._finished(finished, scores, k, wanted, max_length, length_penalty)
+            scores[done] = NEG_INF
+            if done.all():
+                break
+            tokens = top_token.reshape(-1).astype("int32")
+            parents = (top_parent + offsets).reshape(-1).astype("int32")
+        last = len(steps) - 1
+        for b in np.nonzero(~done)[0]:  # out of steps: unfinished hypotheses compete too
+            for j in np.nonzero(scores[b] > NEG_INF / 2)[0]:
+                log_prob = float(scores[b, j])
+                finished[b].append(
+                    (
+                        log_prob / float(length_normalizer(last + 1, length_penalty)),
+                        log_prob,
+                        -(last + 1),
+                        int(j),
+                    )
+                )
+        return [self._collect(finished[b], b, steps, wanted) for b in range(batch)]
+
+    @staticmethod
+    def _finished(
+        finished: list, scores: np.ndarray, k: int, wanted: int, max_length: int, alpha: float
+    ) -> np.ndarray:
+        """Sentences whose search can stop.
+
+        A sentence stops when nothing is live, when ``k`` hypotheses have finished, or when the
+        ``wanted`` n-best are finished and no live hypothesis can still beat the best: a live
+        log-probability only falls and the normaliser is at most its value at ``max_length``, so
+        ``log p / normaliser(max_length)`` bounds a live hypothesis's final score.
+        """
+        best_live = scores.max(axis=1) / float(length_normalizer(max_length, alpha))
+        done = np.zeros(len(finished), dtype=bool)
+        for b, hypotheses in enumerate(finished):
+            nothing_live = scores[b].max() <= NEG_INF / 2
+            best_finished = max((h[0] for h in hypotheses), default=-np.inf)
+            unbeatable = len(hypotheses) >= wanted and best_finished >= best_live[b]
+            done[b] = nothing_live or len(hypotheses) >= k or unbeatable
+        return done
+
+    @staticmethod
+    def _collect(hypotheses: list, b: int, steps: list, count: int) -> list[Hypothesis]:
+        ranked = sorted(hypotheses, key=lambda h: -h[0])[:count]
+        results = []
+        for score, log_prob, last, slot in ranked:
+            ended = last >= 0
+            last = last if ended else -last - 1
+            tokens, weights = [], []
+            for step in range(last, -1, -1):  # follow the back-pointers from the final slot
+                step_tokens, step_parents, step_weights = steps[step]
+                tokens.append(int(step_tokens[b, slot]))
+                slot = int(step_parents[b, slot])
+                if step_weights is not None:  # the parent's query chose this token
+                    weights.append(step_weights[b, slot])
+            tokens.reverse()
+            if ended:
+                tokens = tokens[:-1]
+            attention = np.stack(weights[::-1]) if weights else None
+            results.append(Hypothesis(tokens, log_prob, score, ended, attention))
+        return results
+
+
+def _block_end(log_probs, allow_end):
+    """Sets the end token's log-probability to -inf until ``min_length`` tokens have been
+    produced."""
+    from keras import ops
+
+    vocabulary = ops.shape(log_probs)[-1]
+    is_end = ops.expand_dims(ops.equal(ops.arange(vocabulary), END_ID), 0)
+    blocked = ops.logical_and(is_end, ops.logical_not(ops.cast(allow_end, "bool")))
+    return ops.where(blocked, ops.cast(NEG_INF, log_probs.dtype), log_probs)
+
+
+def _repeat(tensor, times: int):
+    from keras import ops
+
+    return ops.repeat(tensor, times, axis=0)

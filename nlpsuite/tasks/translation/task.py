@@ -1,0 +1,618 @@
+"""``TranslationTask``: train, evaluate (sacrebleu BLEU/chrF, beam and greedy), predict with n-best
+lists."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import numpy as np
+
+from nlpsuite import training
+from nlpsuite.data import registry
+from nlpsuite.data.text_pairs import (
+    Direction,
+    TextPair,
+    dedupe_by_source,
+    read_pairs,
+    select_by_hashes,
+    sentence_hash,
+    split_pairs,
+)
+from nlpsuite.errors import NlpsuiteError
+from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
+from nlpsuite.tasks.translation.preprocess import (
+    SubwordTokenizer,
+    chunks,
+    learn_vocabulary,
+    make_dataset,
+    pad_batch,
+)
+
+SPLIT_FILE = "split.json"
+# Inputs longer than this (in subwords) are cut: the model never saw anything close in training.
+MAX_SOURCE_TOKENS = 200
+PREDICT_OPTIONS = (
+    "beam_size",
+    "length_penalty",
+    "max_length",
+    "min_length",
+    "num_results",
+    "return_attention",
+    "batch_size",
+)
+
+
+@dataclasses.dataclass
+class TranslationConfig(TaskConfig):
+    """Options of the translation task (``--set KEY=VALUE``).
+
+    Args:
+        direction: ``SOURCE-TARGET`` language codes; Anki files hold English and one other language
+            (``spa-en``, ``en-spa``, ``zh-en``, ``en-zh``).
+        source_vocabulary_size: SentencePiece pieces learned on the training sources.
+        target_vocabulary_size: pieces learned on the training targets.
+        max_length: training pairs with a side longer than this many subwords are skipped.
+        embedding_dim: embedding size (source and target).
+        units: recurrent units (encoder per direction, decoder).
+        num_layers: recurrent layers in encoder and decoder.
+        cell: ``gru`` or ``lstm``.
+        attention: ``luong`` (multiplicative, general) or ``bahdanau`` (additive).
+        attention_units: hidden size of the Bahdanau score.
+        dropout: dropout on embeddings, between layers and before the output layer.
+        label_smoothing: mass spread uniformly over the target vocabulary (0 = none).
+        clipnorm: gradient-norm clipping.
+        dev_fraction: share of sentence groups held out for early stopping.
+        test_fraction: share of sentence groups held out for evaluation.
+        dev_bleu_sentences: dev sentences greedy-decoded after every epoch for early stopping.
+        beam_size: beam size used by ``evaluate`` (and ``predict`` unless given).
+        length_penalty: GNMT length-penalty exponent alpha (0 = raw log-probability).
+        steps_per_epoch: optimizer steps between dev checks/checkpoints (0 = one pass over the
+            data).
+        max_minutes: stop training after this many minutes (0 = no limit); best dev weights are
+            kept.
+        init_from: a saved translation model to continue training from (its vocabularies and
+            weights; the architecture options must match it).
+    """
+
+    direction: str = "spa-en"
+    source_vocabulary_size: int = 8000
+    target_vocabulary_size: int = 6000
+    max_length: int = 20
+    embedding_dim: int = 256
+    units: int = 256
+    num_layers: int = 1
+    cell: Literal["gru", "lstm"] = "gru"
+    attention: Literal["luong", "bahdanau"] = "luong"
+    attention_units: int = 256
+    dropout: float = 0.2
+    label_smoothing: float = 0.1
+    clipnorm: float = 1.0
+    dev_fraction: float = 0.02
+    test_fraction: float = 0.02
+    dev_bleu_sentences: int = 1000
+    beam_size: int = 4
+    length_penalty: float = 0.6
+    steps_per_epoch: int = 0
+    max_minutes: float = 0.0
+    init_from: str = ""
+    epochs: int = 10
+    batch_size: int = 64
+    learning_rate: float = 2e-3
+
+
+class TranslationTask(Task):
+    """Sentence translation with an attentional GRU/LSTM encoder-decoder.
+
+    ``assets`` holds ``source`` and ``target`` (``SubwordTokenizer``) and ``split`` (the dev/test
+    source
+    hashes, so ``evaluate`` scores the sentences held out in training).
+
+    Example:
+
+    >>> import nlpsuite
+    >>> task = nlpsuite.load("saved_models/translation-spa-en")  # doctest: +SKIP
+    >>> result = task.predict(["¿Dónde está la biblioteca?"], beam_size=4)[0]  # doctest: +SKIP
+    >>> result["translation"]  # doctest: +SKIP
+    'Where is the library?'
+    """
+
+    name: ClassVar[str] = "translation"
+    config_class: ClassVar[type] = TranslationConfig
+    make_target: ClassVar[str] = "train-translation"
+    default_data: ClassVar[str] = "spa-eng"
+
+    def __init__(
+        self,
+        config: Any,
+        model: Any,
+        assets: dict[str, Any] | None = None,
+        info: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(config, model, assets, info)
+        self._decoder: Decoder | None = None
+
+    @property
+    def decoder(self) -> Decoder:
+        if self._decoder is None:
+            self._decoder = Decoder(self.model)
+        return self._decoder
+
+    @property
+    def source_tokenizer(self) -> SubwordTokenizer:
+        return self.assets["source"]
+
+    @property
+    def target_tokenizer(self) -> SubwordTokenizer:
+        return self.assets["target"]
+
+    # ------------------------------------------------------------------------------------------ tra
+    @classmethod
+    def train(
+        cls,
+        data: Any,
+        config: TranslationConfig | None = None,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: Any = None,
+        resume: bool = False,
+    ) -> TranslationTask:
+        import keras
+
+        config = config or TranslationConfig()
+        _check_config(config)
+        training.set_seed(config.seed)
+        with TrainingClock() as clock:
+            path = registry.resolve(data)
+            pairs = read_pairs(path, config.direction)
+            split = split_pairs(pairs, config.dev_fraction, config.test_fraction, config.seed)
+            train_pairs = _cap(split["train"], config.max_train_examples, config.seed)
+            if not train_pairs:
+                raise NlpsuiteError(f"{path}: no training pairs left after holding out dev and test")
+            checkpoint_dir = training.checkpoint_dir_for(out, "translation")
+            vocabulary_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-vocab"
+            base = _base_task(config) if config.init_from else None
+            if base is not None:  # continue training a saved model: its vocabularies and weights
+                source_tok, target_tok = base.source_tokenizer, base.target_tokenizer
+            else:
+                source_tok, target_tok = _vocabularies(
+                    config, train_pairs, vocabulary_dir, resume and checkpoint_dir.exists()
+                )
+            source_ids = source_tok.encode([p.source for p in train_pairs])
+            target_ids = target_tok.encode([p.target for p in train_pairs])
+            kept = [
+                i
+                for i, (s, t) in enumerate(zip(source_ids, target_ids, strict=True))
+                if 0 < len(s) <= config.max_length and 0 < len(t) < config.max_length
+            ]
+            source_ids = [source_ids[i] for i in kept]
+            target_ids = [target_ids[i] for i in kept]
+            dataset = make_dataset(
+                source_ids,
+                target_ids,
+                config.batch_size,
+                config.seed,
+                endless=config.steps_per_epoch > 0,
+            )
+
+            scope = strategy.scope() if strategy is not None else _null_scope()
+            with scope:
+                model = _build_model(config, len(source_tok), len(target_tok))
+                if base is not None:
+                    _copy_weights(base.model, model, config.init_from)
+                model.compile(
+                    optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+                    loss=_loss(config.label_smoothing),
+                    metrics=[_accuracy()],
+                    jit_compile=config.jit_compile,
+                )
+            assets = {
+                "source": source_tok,
+                "target": target_tok,
+                "split": {
+                    "dev": sorted({sentence_hash(p.source) for p in split["dev"]}),
+                    "test": sorted({sentence_hash(p.source) for p in split["test"]}),
+                    "seed": config.seed,
+                    "direction": config.direction,
+                },
+            }
+            task = cls(config, model, assets)
+            dev = split["dev"][: config.dev_bleu_sentences]
+            extra = []
+            if dev:
+                extra.append(
+                    training.make_dev_metric_callback(
+                        lambda: task._bleu(dev, beam_size=1), "dev_bleu", config.patience
+                    )
+                )
+            if config.max_minutes > 0:
+                extra.append(_time_limit(config.max_minutes * 60))
+            history = training.fit(
+                model,
+                dataset,
+                epochs=config.epochs,
+                callbacks=[*extra, *callbacks],
+                checkpoint_dir=checkpoint_dir,
+                resume=resume,
+                steps_per_epoch=config.steps_per_epoch or None,
+                shuffle=False,  # the PyDataset shuffles (by length buckets) itself
+            )
+        shutil.rmtree(vocabulary_dir, ignore_errors=True)  # finished: nothing left to resume
+        epochs_run = len(history.history.get("loss", []))
+        task.info = training.training_info(
+            data=f"{data} ({path.name}), direction {config.direction}",
+            split=(
+                f"grouped by sentence: {len(split['train'])} train pairs / "
+                f"{len(split['dev'])} dev / {len(split['test'])} test sources (seed {config.seed})"
+            ),
+            seconds=clock.seconds,
+            model=model,
+            epochs_run=epochs_run,
+            data_notes=[
+                f"{len(pairs)} pairs read; pairs sharing a source or a target sentence "
+                "(lower-cased, punctuation removed) form one group, and each group lies wholly "
+                "in train, dev or test",
+                "dev and test keep one pair per distinct source (its first translation is the reference)",
+                f"{len(train_pairs) - len(kept)} training pairs longer than {config.max_length} "
+                f"subwords skipped; {len(kept)} used",
+                f"SentencePiece vocabularies: {len(source_tok)} source / {len(target_tok)} target pieces",
+            ],
+            notes=[
+                f"dev BLEU (greedy, first {len(dev)} dev sentences) by epoch: "
+                + ", ".join(f"{v:.2f}" for v in history.history.get("dev_bleu", []))
+            ],
+            title=f"translation {config.direction}",
+        )
+        if config.init_from:
+            task.info["notes"].append(
+                f"continued from {config.init_from} (its vocabularies and weights); the training "
+                "time above covers this continuation only"
+            )
+        return task
+
+    # --------------------------------------------------------------------------------------- evalua
+    def evaluate(self, data: Any, split: str = "test") -> dict[str, Any]:
+        """BLEU and chrF (sacrebleu, detokenised, 0-100) with beam search and with greedy decoding.
+
+        Args:
+            data: the dataset the model was trained on (name or path); ``split`` picks the held-out
+                part
+                recorded at training time. Any other pairs file with ``split="all"``.
+            split: ``test``, ``dev`` or ``all`` (every distinct source in ``data``).
+        """
+        pairs = self._pairs_for(data, split)
+        beam = self._score(pairs, beam_size=self.config.beam_size)
+        greedy = self._score(pairs, beam_size=1)
+        return {
+            "bleu": beam["bleu"],
+            "chrf": beam["chrf"],
+            "bleu_greedy": greedy["bleu"],
+            "chrf_greedy": greedy["chrf"],
+            "signature": beam["signature"],
+            "chrf_signature": beam["chrf_signature"],
+            "beam_size": self.config.beam_size,
+            "length_penalty": self.config.length_penalty,
+            "split": split,
+            "sentences": len(pairs),
+            "direction": self.config.direction,
+            "examples": [
+                {"source": p.source, "reference": p.target, "translation": t}
+                for p, t in list(zip(pairs, beam["translations"], strict=True))[:5]
+            ],
+        }
+
+    def _pairs_for(self, data: Any, split: str) -> list[TextPair]:
+        path = registry.resolve(data)
+        pairs = read_pairs(path, self.config.direction)
+        if split == "all":
+            return dedupe_by_source(pairs)
+        if split not in ("dev", "test"):
+            raise NlpsuiteError(f"--split {split}: choose test, dev or all")
+        selected = select_by_hashes(pairs, self.assets["split"][split])
+        if not selected:
+            raise NlpsuiteError(
+                f"none of the {len(pairs)} pairs in {path} is in this model's {split} split "
+                "(it was made from the training data); use --split all to score every pair of "
+                "another file"
+            )
+        return selected
+
+    def _score(self, pairs: Sequence[TextPair], beam_size: int) -> dict[str, Any]:
+        import sacrebleu
+
+        translations = [
+            r["translation"] for r in self.predict([p.source for p in pairs], beam_size=beam_size, num_results=1)
+        ]
+        references = [[p.target for p in pairs]]
+        tokenize = "zh" if Direction.parse(self.config.direction).is_chinese("target") else "13a"
+        bleu = sacrebleu.metrics.BLEU(tokenize=tokenize)
+        chrf = sacrebleu.metrics.CHRF()
+        return {
+            "bleu": round(float(bleu.corpus_score(translations, references).score), 2),
+            "chrf": round(float(chrf.corpus_score(translations, references).score), 2),
+            "signature": str(bleu.get_signature()),
+            "chrf_signature": str(chrf.get_signature()),
+            "translations": translations,
+        }
+
+    def _bleu(self, pairs: Sequence[TextPair], beam_size: int) -> float:
+        return self._score(pairs, beam_size)["bleu"]
+
+    # ---------------------------------------------------------------------------------------- predi
+    def predict(self, inputs: list[Any], **options: Any) -> list[dict[str, Any]]:
+        """Translates each input sentence.
+
+        Args:
+            inputs: source sentences.
+            beam_size: beams per sentence (1 = greedy); default the config's.
+            length_penalty: GNMT alpha for ranking finished hypotheses; default the config's.
+            max_length: most output subwords (default ``2 * source length + 10``, at most 3x the
+                training cap).
+            min_length: fewest output subwords before ``[END]`` is allowed (0).
+            num_results: size of the n-best list (default ``beam_size``).
+            return_attention: add ``attention``: source/target subwords and the weights matrix
+                (target x source) of the best translation.
+            batch_size: sentences decoded together (64).
+
+        Returns:
+            One dict per input: ``source``, ``translation``, ``score``, ``nbest`` (``translation``,
+            ``score``
+            = length-normalised log-probability, ``log_prob``), and ``attention`` when asked.
+        """
+        unknown = sorted(set(options) - set(PREDICT_OPTIONS))
+        if unknown:
+            raise NlpsuiteError(
+                f"unknown translation option(s) {', '.join(unknown)}; known: {', '.join(PREDICT_OPTIONS)}"
+            )
+        beam_size = _int_option(options, "beam_size", self.config.beam_size, 1, 64)
+        alpha = _float_option(options, "length_penalty", self.config.length_penalty, 0.0, 5.0)
+        batch_size = _int_option(options, "batch_size", 64, 1, 4096)
+        max_length = options.get("max_length")
+        min_length = _int_option(options, "min_length", 0, 0, 1000)
+        num_results = _int_option(options, "num_results", beam_size, 1, beam_size)
+        return_attention = bool(options.get("return_attention", False))
+        texts = [_check_input(x, i) for i, x in enumerate(inputs)]
+        encoded = [ids[:MAX_SOURCE_TOKENS] for ids in self.source_tokenizer.encode(texts)]
+        results: list[dict[str, Any] | None] = [None] * len(texts)
+        order = sorted(range(len(texts)), key=lambda i: len(encoded[i]))  # similar lengths batch together
+        for index in [i for i in order if not encoded[i]]:
+            results[index] = {"source": texts[index], "translation": "", "score": 0.0, "nbest": []}
+        todo = [i for i in order if encoded[i]]
+        for batch in chunks(todo, batch_size):
+            source = pad_batch([encoded[i] for i in batch])
+            limit = _int_option(
+                {"max_length": max_length},
+                "max_length",
+                min(2 * source.shape[1] + 10, 3 * self.config.max_length),
+                1,
+                1000,
+            )
+            limit = max(limit, min_length + 1)
+            if beam_size == 1:
+                found = [[h] for h in self.decoder.greedy(source, limit, min_length, return_attention)]
+            else:
+                found = self.decoder.beam_search(
+                    source, beam_size, alpha, limit, min_length, num_results, return_attention
+                )
+            for row, index in enumerate(batch):
+                results[index] = self._result(texts[index], encoded[index], found[row], return_attention)
+        return results
+
+    def _result(
+        self, text: str, source_ids: list[int], hypotheses: list[Hypothesis], return_attention: bool
+    ) -> dict[str, Any]:
+        nbest = [
+            {
+                "translation": self.target_tokenizer.decode(h.tokens),
+                "score": round(h.score, 4),
+                "log_prob": round(h.log_prob, 4),
+            }
+            for h in hypotheses
+        ]
+        best = hypotheses[0]
+        result = {
+            "source": text,
+            "translation": nbest[0]["translation"],
+            "score": nbest[0]["score"],
+            "nbest": nbest,
+        }
+        if return_attention and best.attention is not None:
+            target_pieces = self.target_tokenizer.pieces(best.tokens) + (["</s>"] if best.finished else [])
+            weights = np.asarray(best.attention)[:, : len(source_ids)]
+            result["attention"] = {
+                "source_tokens": self.source_tokenizer.pieces(source_ids),
+                "target_tokens": target_pieces,
+                "weights": np.round(weights, 4).tolist(),
+            }
+        return result
+
+    # ---------------------------------------------------------------------------------------- savin
+    def save_model(self, directory: Path) -> None:
+        """Saves the weights without the optimizer state (Adam's two slots would triple the file)."""
+        from nlpsuite.tasks.base import MODEL_FILE
+        from nlpsuite.tasks.translation.model import TranslationModel
+
+        model = self.model
+        if getattr(model, "optimizer", None) is not None:
+            model = TranslationModel.from_config(self.model.get_config())
+            model((np.ones((1, 2), "int32"), np.ones((1, 2), "int32")))
+            model.set_weights(self.model.get_weights())
+        model.save(directory / MODEL_FILE)
+
+    def save_assets(self, directory: Path) -> None:
+        self.source_tokenizer.save(directory, "source")
+        self.target_tokenizer.save(directory, "target")
+        (directory / SPLIT_FILE).write_text(json.dumps(self.assets["split"]) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load_assets(cls, directory: Path) -> dict[str, Any]:
+        try:
+            split = json.loads((directory / SPLIT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise NlpsuiteError(f"cannot read {directory / SPLIT_FILE} ({exc}); retrain the model") from None
+        return {
+            "source": SubwordTokenizer.load(directory, "source"),
+            "target": SubwordTokenizer.load(directory, "target"),
+            "split": split,
+        }
+
+
+# -------------------------------------------------------------------------------------------- helpe
+
+
+def _check_config(config: TranslationConfig) -> None:
+    Direction.parse(config.direction)
+    for key in ("source_vocabulary_size", "target_vocabulary_size"):
+        if getattr(config, key) < 16:
+            raise NlpsuiteError(f"--set {key}={getattr(config, key)}: use at least 16")
+    if config.max_length < 2:
+        raise NlpsuiteError(f"--set max_length={config.max_length}: use at least 2")
+    if not 0 <= config.label_smoothing < 1:
+        raise NlpsuiteError(f"--set label_smoothing={config.label_smoothing}: must be in [0, 1)")
+    if config.beam_size < 1:
+        raise NlpsuiteError(f"--set beam_size={config.beam_size}: must be >= 1")
+
+
+def _base_task(config: TranslationConfig) -> TranslationTask:
+    from nlpsuite.tasks.base import load
+
+    base = load(config.init_from)
+    if not isinstance(base, TranslationTask):
+        raise NlpsuiteError(f"--set init_from={config.init_from}: not a translation model")
+    if base.config.direction != config.direction:
+        raise NlpsuiteError(
+            f"--set init_from={config.init_from}: that model translates {base.config.direction}, "
+            f"not {config.direction}"
+        )
+    return base
+
+
+def _copy_weights(source: Any, target: Any, name: str) -> None:
+    weights = source.get_weights()
+    shapes = [tuple(w.shape) for w in target.get_weights()]
+    if [tuple(w.shape) for w in weights] != shapes:
+        raise NlpsuiteError(
+            f"--set init_from={name}: its architecture differs; use the same embedding_dim, "
+            "units, num_layers, cell and attention options it was trained with"
+        )
+    target.set_weights(weights)
+
+
+def _vocabularies(
+    config: TranslationConfig, pairs: list[TextPair], directory: Path, resume: bool
+) -> tuple[SubwordTokenizer, SubwordTokenizer]:
+    """Learns both vocabularies, or on ``--resume`` reloads the ones the interrupted run learned.
+
+    The checkpointed weights only make sense with the exact vocabularies they were trained with,
+    so they are kept beside the checkpoint until training finishes.
+    """
+    if resume and (directory / "source.spm").exists() and (directory / "target.spm").exists():
+        return (SubwordTokenizer.load(directory, "source"), SubwordTokenizer.load(directory, "target"))
+    direction = Direction.parse(config.direction)
+    tokenizers = []
+    for side, size in (("source", config.source_vocabulary_size), ("target", config.target_vocabulary_size)):
+        coverage = 0.9995 if direction.is_chinese(side) else 1.0
+        texts = [getattr(p, side) for p in pairs]
+        tokenizers.append(SubwordTokenizer(learn_vocabulary(texts, size, coverage)))
+    directory.mkdir(parents=True, exist_ok=True)
+    tokenizers[0].save(directory, "source")
+    tokenizers[1].save(directory, "target")
+    return tokenizers[0], tokenizers[1]
+
+
+def _build_model(config: TranslationConfig, source_size: int, target_size: int) -> Any:
+    import numpy as np
+
+    from nlpsuite.tasks.translation.model import TranslationModel
+
+    model = TranslationModel(
+        source_size,
+        target_size,
+        embedding_dim=config.embedding_dim,
+        units=config.units,
+        num_layers=config.num_layers,
+        cell=config.cell,
+        attention=config.attention,
+        attention_units=config.attention_units,
+        dropout=config.dropout,
+    )
+    model((np.ones((1, 2), "int32"), np.ones((1, 2), "int32")))  # create the weights
+    return model
+
+
+def _loss(label_smoothing: float) -> Any:
+    from nlpsuite.tasks.translation.model import masked_loss
+
+    return masked_loss(label_smoothing)
+
+
+def _accuracy() -> Any:
+    from nlpsuite.tasks.translation.model import masked_accuracy
+
+    return masked_accuracy
+
+
+def _cap(pairs: list[TextPair], limit: int, seed: int) -> list[TextPair]:
+    if not limit or limit >= len(pairs):
+        return pairs
+    chosen = np.random.default_rng(seed).choice(len(pairs), size=limit, replace=False)
+    return [pairs[i] for i in sorted(chosen)]
+
+
+def _check_input(text: Any, index: int) -> str:
+    if not isinstance(text, str):
+        raise NlpsuiteError(f"input {index + 1} is {type(text).__name__}, expected a sentence (str)")
+    return " ".join(text.split())
+
+
+def _int_option(options: dict, key: str, default: int, low: int, high: int) -> int:
+    value = options.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
+        raise NlpsuiteError(f"{key}={value!r}: expected a whole number from {low} to {high}")
+    if not low <= int(value) <= high:
+        raise NlpsuiteError(f"{key}={value}: expected a whole number from {low} to {high}")
+    return int(value)
+
+
+def _float_option(options: dict, key: str, default: float, low: float, high: float) -> float:
+    value = options.get(key)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= float(value) <= high:
+        raise NlpsuiteError(f"{key}={value!r}: expected a number from {low} to {high}")
+    return float(value)
+
+
+class _null_scope:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _time_limit(seconds: float) -> Any:
+    """Stops training once ``seconds`` have passed (checked every batch); the dev callback keeps
+    the best."""
+    import keras
+
+    class TimeLimit(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.start = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if time.perf_counter() - self.start > seconds:
+                self.model.stop_training = True
+
+    return TimeLimit()
+
+
+__all__ = ["TranslationConfig", "TranslationTask"]

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Trains and evaluates the committed sentiment models (what `make train-sentiment` runs):
+#   saved_models/sentiment-en  SST-2: train minus a carved dev split; test = GLUE SST-2 dev
+#   saved_models/sentiment-zh  ChnSentiCorp: train deduplicated against dev; test = its dev split
+# Each model trains into a temp folder first and replaces saved_models/<name> only when it is evaluated.
+# Resumable: rerun with RESUME=1 after an interruption.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+OUT_ROOT=${OUT_ROOT:-/tmp/nlpsuite-models}
+RESUME_FLAG=${RESUME:+--resume}
+export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
+mkdir -p "$OUT_ROOT" saved_models
+
+train_one() {  # name data options...
+  local name=$1 data=$2; shift 2
+  $PY -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" $RESUME_FLAG "$@"
+  $PY -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
+  rm -rf "saved_models/$name"
+  cp -r "$OUT_ROOT/$name" "saved_models/$name"
+}
+
+if [[ -z "${ONLY:-}" || "${ONLY}" == en ]]; then
+  train_one sentiment-en sst2 --epochs 6 --batch-size 64 \
+    --set bidirectional=true --set pooling=attention --set units=128 --set dropout=0.4 \
+    --set min_count=2 --set patience=2
+fi
+if [[ -z "${ONLY:-}" || "${ONLY}" == zh ]]; then
+  train_one sentiment-zh chnsenticorp --epochs 7 --batch-size 32 \
+    --set bidirectional=true --set pooling=attention --set units=128 --set dropout=0.4 \
+    --set min_count=2 --set patience=2 --set max_length=160
+fi

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# make train-stock: fits the stock forecaster on the four bundled tickers (outcomes to 2007-12-31),
+# runs its walk-forward backtest with refits, then backtests the saved model on 2008-2013 without
+# refitting and writes metrics.json + MODEL_CARD.md.
+#   OUT=/tmp/stock bash scripts/train_stock.sh --set units=16   # other folder, extra options
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-.venv/bin/python}
+OUT=${OUT:-saved_models/stock}
+DATA=bokeh:AAPL,bokeh:MSFT,bokeh:IBM,bokeh:GOOG
+
+"$PY" -m nlpsuite train stock --data "$DATA" --out "$OUT" "$@"
+"$PY" -m nlpsuite evaluate --model "$OUT" --data "$DATA" --save

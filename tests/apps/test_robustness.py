@@ -1,0 +1,267 @@
+"""No page shows a traceback for hostile input: empty, 10,000 characters, emoji, mixed scripts, bad uploads.
+
+Every page runs under AppTest against real models, trained here for a step or two on the tests' own fixtures
+(quality is irrelevant: the point is that the real predict paths see the input). ``NLPSUITE_MODELS_DIR``
+points ``apps.ui`` at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGES = ROOT / "apps" / "pages"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+LONG = ("The quick brown fox jumps over the lazy dog near Paris. " * 200)[:10_000]
+EMOJI = "🎉🔥 Great 😀 film 👍🏽 from Apple 🍎 in Tokyo 🗼 !!! 🤖"
+MIXED = "Angela Merkel 在北京 met Путин и 東京 के साथ مرحبا 🎉 ¿Dónde está la biblioteca?"
+HOSTILE = {"empty": "", "blank": " \n\t ", "long": LONG, "emoji": EMOJI, "mixed": MIXED}
+
+BAD_UPLOADS = {
+    "empty": b"",
+    "whitespace": b" \n \n",
+    "binary": bytes(range(256)) * 4,  # invalid UTF-8
+    "png": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(64),
+    "wrong-columns": b"foo,bar\n1,2\n3,4\n",
+    "ragged": b'a,b\n1,2,3,4\n"unterminated\n',
+}
+
+
+# --- tiny real models --------------------------------------------------------------------------------------
+
+
+def _toy_translation_pairs(path: Path, count: int = 400) -> Path:
+    words = ["ba", "ko", "mi", "tu", "la", "ne", "si", "ro"]
+    rng = random.Random(0)
+    lines = set()
+    while len(lines) < count:
+        source = [rng.choice(words) for _ in range(rng.randint(2, 5))]
+        lines.add(f"{' '.join(reversed(source))}\t{' '.join(source)}\n")
+    path.write_text("".join(sorted(lines)), encoding="utf-8")
+    return path
+
+
+def _synthetic_prices(path: Path, days: int = 420) -> Path:
+    rng = np.random.default_rng(0)
+    close = 50 * np.exp(np.cumsum(rng.normal(scale=0.01, size=days)))
+    dates = np.busday_offset(np.datetime64("2015-01-01"), np.arange(days), roll="forward")
+    rows = [f"{d},{c:.4f},{rng.integers(1000, 2000)}" for d, c in zip(dates, close, strict=True)]
+    path.write_text("Date,Close,Volume\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    return path
+
+
+def _synthetic_poems(path: Path) -> Path:
+    """A chinese-poetry JSON file of regulated poems (60 of each form) over the characters of famous ones."""
+    pool = list("床前明月光疑是地上霜举头望低思故乡春眠不觉晓处闻啼鸟夜来风雨声花落知多少白日依山尽黄河入海流")
+    rng = random.Random(0)
+    records = []
+    for lines, width in [(4, 5), (4, 7), (8, 5), (8, 7)]:
+        for i in range(60):
+            text = "".join("".join(rng.choices(pool, k=width)) + "，。"[j % 2] for j in range(lines))
+            records.append({"title": f"t{i}", "author": "a", "paragraphs": [text[: len(text) // 2], text[len(text) // 2 :]]})
+    path.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def build_tiny_models(root: Path, names: tuple[str, ...] | None = None) -> Path:
+    """Trains one or two steps of each page's model into ``root/<name>`` (the saved_models layout)."""
+    from nlpsuite.tasks.ner import NerConfig, NerTask
+    from nlpsuite.tasks.poetry import PoetryConfig, PoetryTask
+    from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
+    from nlpsuite.tasks.stock import StockConfig, StockTask
+    from nlpsuite.tasks.translation import TranslationConfig, TranslationTask
+
+    root.mkdir(parents=True, exist_ok=True)
+    data = root / "_data"
+    data.mkdir(exist_ok=True)
+    recipes = {
+        "ner-en": lambda: (NerTask, FIXTURES / "ner" / "en", NerConfig(
+            epochs=1, batch_size=16, word_dim=8, char_dim=4, char_output_dim=8, casing_dim=2, units=8,
+            dropout=0.0)),
+        "sentiment-en": lambda: (SentimentTask, FIXTURES / "sentiment" / "en", SentimentConfig(
+            epochs=1, batch_size=64, embedding_dim=8, units=8, attention_units=4)),
+        "translation-spa-en": lambda: (TranslationTask, _toy_translation_pairs(data / "toy.txt"), TranslationConfig(
+            direction="toy-en", source_vocabulary_size=30, target_vocabulary_size=30, max_length=12,
+            embedding_dim=8, units=8, attention_units=8, dropout=0.0, epochs=1, steps_per_epoch=2,
+            batch_size=32, dev_bleu_sentences=10, beam_size=2)),
+        "poetry-zh": lambda: (PoetryTask, _synthetic_poems(data / "poet.synthetic.0.json"), PoetryConfig(
+            epochs=1, steps_per_epoch=2, batch_size=8, units=8, embedding_dim=4, seq_len=16, form_samples=4)),
+        "poetry-en": lambda: (PoetryTask, FIXTURES / "poetry" / "tiny.txt", PoetryConfig(
+            epochs=1, steps_per_epoch=2, batch_size=8, units=8, embedding_dim=4, seq_len=16, cell="gru")),
+        "stock": lambda: (StockTask, _synthetic_prices(data / "prices.csv"), StockConfig(
+            epochs=1, batch_size=64, units=4, lookback=20, horizon=5, jit_compile=False, walk_forward=False,
+            min_train_days=200, initial_epochs=1, baseline_window=100, train_end="2016-03-31", patience=1)),
+    }
+    for name in names or tuple(recipes):
+        if (root / name / "config.json").exists():
+            continue
+        task_class, source, config = recipes[name]()
+        task_class.train(source, config, out=root / name).save(root / name)
+    return root
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> Iterator[Path]:
+    """A models folder with every page's model, and ``apps.ui`` pointed at it.
+
+    ``NLPSUITE_TEST_MODELS=DIR`` keeps the tiny models in DIR between runs (built there when missing).
+    """
+    cache = os.environ.get("NLPSUITE_TEST_MODELS")
+    root = build_tiny_models(Path(cache) if cache else tmp_path_factory.mktemp("tiny-models"))
+    old = os.environ.get("NLPSUITE_MODELS_DIR")
+    os.environ["NLPSUITE_MODELS_DIR"] = str(root)
+    _forget_ui()
+    yield root
+    if old is None:
+        os.environ.pop("NLPSUITE_MODELS_DIR", None)
+    else:
+        os.environ["NLPSUITE_MODELS_DIR"] = old
+    _forget_ui()
+
+
+def _forget_ui() -> None:
+    # apps.ui reads NLPSUITE_MODELS_DIR at import; the next page run imports it afresh.
+    for module in ("apps.ui", "apps"):
+        sys.modules.pop(module, None)
+
+
+def page(name: str) -> AppTest:
+    return AppTest.from_file(str(PAGES / f"{name}.py"), default_timeout=180)
+
+
+def assert_clean(at: AppTest) -> None:
+    """No exception element, and no error message that is an unexpected failure rather than a user error."""
+    assert not at.exception, [e.value for e in at.exception]
+    unexpected = [e.value for e in at.error if e.value.startswith("Something went wrong")]
+    assert not unexpected, unexpected
+
+
+# --- text input ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_ner_text(models, kind):
+    at = page("ner").run()
+    at.text_area[0].set_value(HOSTILE[kind])
+    at.button[0].click().run()
+    assert_clean(at)
+    if kind in ("empty", "blank"):
+        assert "Type or paste some text first." in [e.value for e in at.error]
+    else:  # the highlighted text came back, whatever the tiny model tagged
+        assert not at.error and any("Types:" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_sentiment_text(models, kind):
+    at = page("sentiment").run()
+    at.text_area[0].set_value(HOSTILE[kind])
+    at.button[0].click().run()
+    assert_clean(at)
+    if kind in ("empty", "blank"):
+        assert "Type or paste some text first." in [e.value for e in at.error]
+    else:
+        assert not at.error and at.subheader[0].value in ("positive", "negative")
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_translation_text(models, kind):
+    at = page("translation").run()
+    at.slider[0].set_value(1)  # greedy keeps the 10,000-character case quick on the tiny model
+    at.text_area[0].set_value(HOSTILE[kind])
+    at.button[0].click().run()
+    assert_clean(at)
+    if kind in ("empty", "blank"):
+        assert "Type or paste some text first." in [e.value for e in at.error]
+    else:
+        assert not at.error and any("→" in m.value for m in at.markdown)
+
+
+@pytest.mark.parametrize("model", ["poetry-zh", "poetry-en"])
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_poetry_prompt(models, model, kind):
+    at = page("poetry").run()
+    at.radio(key="poetry_model").set_value(model).run()
+    if model == "poetry-en":
+        at.number_input(key="poetry_max_length").set_value(40)
+    at.text_area(key="poetry_prompt").set_value(HOSTILE[kind])
+    at.button(key="poetry_generate").click().run()
+    assert_clean(at)
+    if kind == "long":  # over the page's 2,000-character prompt limit: a message
+        assert at.error and "limit" in at.error[0].value
+    elif not at.error:
+        assert at.session_state["poetry_text"]
+
+
+@pytest.mark.parametrize("kind", ["emoji", "mixed", "long"])
+def test_poetry_acrostic(models, kind):
+    at = page("poetry").run()
+    at.text_input(key="poetry_acrostic").set_value(HOSTILE[kind][:16])
+    at.button(key="poetry_generate").click().run()
+    assert_clean(at)
+
+
+@pytest.mark.parametrize("kind", list(HOSTILE))
+def test_rnn_lab_sentence(kind):
+    at = AppTest.from_file(str(PAGES / "rnn_lab.py"), default_timeout=180).run()
+    at.text_input[0].set_value(HOSTILE[kind][:200]).run()
+    assert_clean(at)
+    if kind in ("empty", "blank"):
+        assert "Type or paste some text first." in [e.value for e in at.error]
+    else:
+        assert not at.error
+
+
+# --- uploads -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_ner_bad_upload(models, kind):
+    at = page("ner").run()
+    at.file_uploader[0].set_value((f"{kind}.txt", BAD_UPLOADS[kind], "text/plain")).run()
+    assert_clean(at)
+    if kind in ("empty", "whitespace"):
+        assert "empty" in at.error[0].value
+    if kind in ("binary", "png"):
+        assert "not UTF-8" in at.error[0].value
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_sentiment_bad_upload(models, kind):
+    at = page("sentiment").run()
+    at.file_uploader[0].set_value((f"{kind}.csv", BAD_UPLOADS[kind], "text/csv")).run()
+    assert_clean(at)
+    if kind in ("empty", "whitespace", "binary", "png"):
+        assert at.error, "a file that cannot be scored must say why"
+
+
+def test_sentiment_csv_with_no_text_column_still_scores_the_first(models):
+    at = page("sentiment").run()
+    at.file_uploader[0].set_value(("numbers.csv", b"id,score\n1,5\n2,3\n", "text/csv")).run()
+    assert_clean(at)
+
+
+@pytest.mark.parametrize("kind", list(BAD_UPLOADS))
+def test_stock_bad_upload(models, kind):
+    at = page("stock").run()
+    at.radio[0].set_value("Upload CSV").run()
+    at.file_uploader[0].set_value((f"{kind}.csv", BAD_UPLOADS[kind], "text/csv")).run()
+    assert_clean(at)
+    assert at.error, "a file that is not a price series must say why"
+
+
+def test_stock_csv_with_the_wrong_columns_names_them(models):
+    at = page("stock").run()
+    at.radio[0].set_value("Upload CSV").run()
+    at.file_uploader[0].set_value(("prices.csv", b"when,price\n2020-01-02,3\n2020-01-03,4\n", "text/csv")).run()
+    assert_clean(at)
+    assert at.error and "date" in at.error[0].value.lower()

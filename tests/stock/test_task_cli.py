@@ -1,0 +1,98 @@
+import json
+
+import numpy as np
+import pytest
+
+import nlpsuite
+from nlpsuite import cli
+
+
+def test_train_saved_everything(tiny_model):
+    for name in (
+        "model.keras",
+        "config.json",
+        "MODEL_CARD.md",
+        "assets/scaler.json",
+        "assets/walk_forward.json",
+        "assets/training.json",
+    ):
+        assert (tiny_model / name).exists(), name
+    walk = json.loads((tiny_model / "assets" / "walk_forward.json").read_text())
+    assert walk["refits"] >= 2 and set(walk["by_horizon"]) == {"1", "2", "3", "4", "5"}
+    card = (tiny_model / "MODEL_CARD.md").read_text()
+    assert "Walk-forward backtest" in card and "2016-06-30" in card
+
+
+def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys):
+    assert cli.main(["evaluate", "--model", str(tiny_model), "--data", str(series_csv), "--json"]) == 0
+    metrics = json.loads(capsys.readouterr().out)
+    assert metrics["split"] == "test" and metrics["first_origin"] > "2016-06-30"
+    assert set(metrics["by_horizon"]) == {"1", "2", "3", "4", "5"}
+    row = metrics["by_horizon"]["1"]
+    for key in (
+        "mae",
+        "rmse",
+        "mase",
+        "directional_accuracy",
+        "up_share",
+        "coverage_80",
+        "width_80",
+        "pinball",
+        "pinball_baseline",
+    ):
+        assert np.isfinite(row[key]), key
+    assert 0 <= row["coverage_80"] <= 1 and row["width_80"] > 0
+    assert row["mase"] == pytest.approx(row["mae"] / row["mae_naive"])
+    assert set(metrics["baselines"]) == {"naive", "drift", "seasonal_naive", "empirical"}
+
+
+def test_evaluate_save_writes_metrics(tiny_model, series_csv, tmp_path):
+    import shutil
+
+    copy = tmp_path / "stock"
+    shutil.copytree(tiny_model, copy)
+    assert cli.main(["evaluate", "--model", str(copy), "--data", str(series_csv), "--save"]) == 0
+    saved = json.loads((copy / "metrics.json").read_text())
+    assert "by_horizon" in saved and "mase_h1" in (copy / "MODEL_CARD.md").read_text()
+
+
+def test_predict_cli_prints_ordered_quantiles(tiny_model, series_csv, capsys):
+    assert cli.main(["predict", "--model", str(tiny_model), "--set", "horizon=3", str(series_csv)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    result = json.loads(lines[0])
+    assert result["input"] == str(series_csv) and len(result["forecast"]) == 3
+    for step in result["forecast"]:
+        assert set(step) == {"date", "q10", "q50", "q90"}
+        assert 0 < step["q10"] < step["q50"] < step["q90"]
+    dates = [np.datetime64(s["date"]) for s in result["forecast"]]
+    assert dates[0] > np.datetime64(result["last_date"]) and all(np.is_busday(dates))
+
+
+def test_loaded_task_matches_and_checks_options(tiny_model, series_csv):
+    task = nlpsuite.load(tiny_model)
+    first = task.predict([str(series_csv)], horizon=5, history=10)[0]
+    assert len(first["history"]) == 10 and first["history"][-1]["close"] == first["last_close"]
+    assert task.predict([str(series_csv)])[0]["forecast"] == first["forecast"]
+    with pytest.raises(nlpsuite.NlpsuiteError, match="horizon=9"):
+        task.predict([str(series_csv)], horizon=9)
+    with pytest.raises(nlpsuite.NlpsuiteError, match="unknown option"):
+        task.predict([str(series_csv)], beam_size=3)
+
+
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["predict", "--model", "{model}", "/nonexistent.csv"], "price file not found"),
+        (["predict", "--model", "{model}", "{fixtures}/short.csv"], "short.csv has 30 rows"),
+        (["evaluate", "--model", "{model}", "--data", "{fixtures}/bad_price.csv"], "line 4"),
+        (["evaluate", "--model", "{model}", "--data", "bokeh:IBM"], "no origins after"),
+    ],
+)
+def test_cli_errors_are_one_line(tiny_model, argv, match, capsys):
+    from pathlib import Path
+
+    fixtures = Path(__file__).resolve().parents[1] / "fixtures" / "stock"
+    argv = [a.format(model=tiny_model, fixtures=fixtures) for a in argv]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and match in err and err.count("\n") == 1
