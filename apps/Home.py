@@ -14,20 +14,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from apps import ui  # noqa: E402
 
-st.set_page_config(page_title="nlpsuite", page_icon="🔤", layout="wide")
+st.set_page_config(page_title="nlpsuite", page_icon=":material/text_fields:", layout="wide")
 
 HERE = Path(__file__).resolve().parent
 
 APPS = [
     # page file, title, icon, models with their headline metric
-    ("ner.py", "Named entities", "🏷️", [("ner-en", "f1", "entity F1"), ("ner-zh", "f1", "entity F1")]),
-    ("sentiment.py", "Sentiment", "💬",
+    ("ner.py", "Named entities", ":material/label:", [("ner-en", "f1", "entity F1"), ("ner-zh", "f1", "entity F1")]),
+    ("sentiment.py", "Sentiment", ":material/sentiment_satisfied:",
      [("sentiment-en", "accuracy", "accuracy"), ("sentiment-zh", "accuracy", "accuracy")]),
-    ("translation.py", "Translation", "🌐",
+    ("translation.py", "Translation", ":material/translate:",
      [("translation-spa-en", "bleu", "BLEU"), ("translation-zh-en", "bleu", "BLEU")]),
-    ("poetry.py", "Poetry", "🖋️",
+    ("poetry.py", "Poetry", ":material/edit_note:",
      [("poetry-en", "bits_per_char", "bits/char"), ("poetry-zh", "form_validity", "form validity")]),
-    ("stock.py", "Stock forecast", "📈", [("stock", "by_horizon.1.coverage_80", "80% coverage, h=1")]),
+    ("stock.py", "Stock forecast", ":material/show_chart:",
+     [("stock", "by_horizon.1.coverage_80", "80% coverage, h=1")]),
 ]
 
 
@@ -74,9 +75,10 @@ def _environment() -> tuple[str, str]:
 PAGES = {page: st.Page(str(HERE / "pages" / page), title=title, icon=icon, url_path=page[:-3])
          for page, title, icon, _ in APPS}
 navigation = st.navigation({
-    "": [st.Page(overview, title="Home", icon="🏠", default=True)],
+    "": [st.Page(overview, title="Home", icon=":material/home:", default=True)],
     "Apps": list(PAGES.values()),
-    "Learn": [st.Page(str(HERE / "pages" / "rnn_lab.py"), title="RNN lab", icon="🧪", url_path="rnn_lab")],
+    "Learn": [st.Page(str(HERE / "pages" / "rnn_lab.py"), title="RNN lab", icon=":material/science:",
+                      url_path="rnn_lab")],
 })
 with st.sidebar:
     backend, devices = _environment()

@@ -10,12 +10,13 @@ with the same callbacks, progress lines and resumable checkpoints.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -171,14 +172,51 @@ def fit(
     all_callbacks = list(callbacks)
     if checkpoint_dir is not None:
         all_callbacks.append(backup_callback(checkpoint_dir, resume))
-    return model.fit(
-        train,
-        validation_data=validation,
-        epochs=epochs,
-        callbacks=all_callbacks,
-        verbose=verbose,
-        **kwargs,
-    )
+    with _uneven_first_batch_guard(model, train):
+        return model.fit(
+            train,
+            validation_data=validation,
+            epochs=epochs,
+            callbacks=all_callbacks,
+            verbose=verbose,
+            **kwargs,
+        )
+
+
+@contextlib.contextmanager
+def _uneven_first_batch_guard(model: Any, train: Any) -> Iterator[None]:
+    """Works around keras-team/keras#19246 under a multi-replica tf.distribute strategy.
+
+    Before training, Keras 3 averages the first batch over the replicas (``strategy.reduce("MEAN", ...)``) only
+    to learn its shapes, which fails with "Inputs to operation AddN ... must have the same size and shape" when
+    the batch does not split evenly (a short bucket of length-bucketed batches, say). We build the model from the
+    first global batch ourselves, which is what Keras then does with the average, and skip that step during fit.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)
+    first = _first_batch(train) if strategy is not None and strategy.num_replicas_in_sync > 1 else None
+    if first is None or not hasattr(model, "_symbolic_build"):
+        yield
+        return
+    with strategy.scope():
+        model._symbolic_build(data_batch=first)
+    model._maybe_symbolic_build = lambda *args, **kwargs: None  # instance attribute: this fit only
+    try:
+        yield
+    finally:
+        del model._maybe_symbolic_build
+
+
+def _first_batch(data: Any) -> Any:
+    """The first batch of a ``tf.data.Dataset`` or a PyDataset-like sequence, as a tuple; else None."""
+    import tensorflow as tf
+
+    if isinstance(data, tf.data.Dataset):
+        batch = next(iter(data.take(1)), None)
+    elif hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (tuple, list)):
+        batch = data[0] if len(data) else None
+    else:
+        return None
+    return tuple(batch) if isinstance(batch, list) else batch
 
 
 # --------------------------------------------------------------------- the multi-worker step loop

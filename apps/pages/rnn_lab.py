@@ -14,7 +14,7 @@ import streamlit as st  # noqa: E402
 from apps import ui  # noqa: E402
 from nlpsuite import lab  # noqa: E402
 
-st.title("🧪 RNN lab")
+st.title(":material/science: RNN lab")
 st.write("Three measurements, computed now with random weights rather than drawn from a table.")
 
 gradients, gates, cost = st.tabs(["Vanishing gradients", "LSTM gates", "Recurrence vs. attention"])

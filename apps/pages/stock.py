@@ -183,7 +183,7 @@ if task is not None:
             result = task.predict([source], horizon=horizon, history=HISTORY_DAYS)[0]
             name = source if source.startswith("bokeh:") else uploaded.name
             st.subheader(f"{name}: next {horizon} trading days")
-            st.altair_chart(fan_chart(result), use_container_width=True)
+            st.altair_chart(fan_chart(result), width="stretch")
             last = result["forecast"][-1]
             st.write(
                 f"Last close {result['last_close']:.2f} on {result['last_date']}. "

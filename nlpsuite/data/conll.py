@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -377,3 +378,26 @@ def find_split(folder: str | os.PathLike, split: str) -> Path:
     raise NlpsuiteError(
         f"no {split!r} file in {folder} (looked for names containing {', '.join(names)}; found {listing})"
     )
+
+
+_SEGMENT_POSITION = re.compile(r"(.+?)(\d+)")
+
+
+def has_segment_positions(sentences: Sequence[Sentence]) -> bool:
+    """Whether tokens carry Weibo NER's word-segment position (``科0``, ``技1``, ``80``): single characters
+    followed by digits, in nearly every token."""
+    tokens = [t for s in sentences[:200] for t in s.tokens]
+    if not tokens:
+        return False
+    marked = sum(len(t) >= 2 and t[-1].isdigit() and _SEGMENT_POSITION.fullmatch(t) is not None
+                 for t in tokens)
+    return marked / len(tokens) >= 0.95
+
+
+def strip_segment_positions(sentences: Sequence[Sentence]) -> list[Sentence]:
+    """Removes Weibo's segment-position suffixes: ``科0`` -> ``科``, ``80`` (the digit 8 at position 0) -> ``8``."""
+    def strip(token: str) -> str:
+        match = _SEGMENT_POSITION.fullmatch(token)
+        return match.group(1) if match else token
+
+    return [Sentence([strip(t) for t in s.tokens], s.tags, s.columns, s.line) for s in sentences]

@@ -1,4 +1,8 @@
-"""A real Streamlit server and Debian's Chromium driven by Playwright (its own browser download is unreachable)."""
+"""A real Streamlit server and Debian's Chromium driven by Playwright (its own browser download is unreachable).
+
+The server reads models from ``$NLPSUITE_MODELS_DIR`` (default ``saved_models/``), like the app itself;
+screenshots, ``timings.json`` and the server's log go to ``tests/browser/screenshots/`` (git-ignored).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ import pytest
 CHROMIUM = os.environ.get("NLPSUITE_CHROMIUM", "/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("NLPSUITE_SCREENSHOTS", ROOT / "tests" / "browser" / "screenshots"))
+MODELS_DIR = Path(os.environ.get("NLPSUITE_MODELS_DIR", ROOT / "saved_models"))
 # Chromium as root in a closed network: no sandbox, and no background connections that would be refused.
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
@@ -31,7 +36,7 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited with {process.returncode}")
+            raise RuntimeError(f"streamlit exited with {process.returncode}; see {SHOTS / 'server.log'}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.read().strip() == b"ok":
@@ -41,21 +46,44 @@ def _wait_healthy(url: str, process: subprocess.Popen, timeout: float) -> None:
     raise TimeoutError(f"{url}/_stcore/health did not answer in {timeout:.0f} s")
 
 
+def _require_model(*names: str) -> str:
+    """The first of ``names`` saved in the models folder; skips the test (naming the folder and the make
+    target) when there is none, so a checkout without models cannot fail here."""
+    found = next((name for name in names if (MODELS_DIR / name / "config.json").exists()), None)
+    if found is None:
+        pytest.skip(f"no {' or '.join(names)} model in {MODELS_DIR} (make train-{names[0].split('-')[0]})")
+    return found
+
+
+@pytest.fixture(scope="session")
+def require_model():
+    return _require_model
+
+
+@pytest.fixture(scope="session")
+def shots() -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    return SHOTS
+
+
 @pytest.fixture(scope="session")
 def server_url():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api")
+    SHOTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps" / "Home.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"},
-    )
+    with open(SHOTS / "server.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "apps" / "Home.py"), "--server.port", str(port),
+             "--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false",
+             "--server.fileWatcherType", "none"],
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "NLPSUITE_MODELS_DIR": str(MODELS_DIR)},
+        )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, process, timeout=120)
+        _wait_healthy(url, process, timeout=180)
         yield url
     finally:
         process.terminate()
@@ -79,16 +107,21 @@ def browser():
 def page(browser, server_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
-    page.set_default_timeout(120_000)
+    page.set_default_timeout(180_000)  # the first action on a page loads its model on a busy CPU
     yield page
     context.close()
 
 
 @pytest.fixture(scope="session")
 def timings():
-    """Seconds from click to result per page, written beside the screenshots and printed at the end."""
-    results: dict[str, float] = {}
+    """Click-to-result seconds per page (first click, and the timed click after warm-up), written to
+    ``timings.json`` beside the screenshots and printed at the end."""
+    results: dict[str, dict[str, float]] = {}
     yield results
     SHOTS.mkdir(parents=True, exist_ok=True)
-    (SHOTS / "timings.json").write_text(json.dumps(results, indent=2) + "\n")
+    path = SHOTS / "timings.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    pages = {**previous.get("pages", {}), **results}  # a run of some tests keeps the others' figures
+    path.write_text(json.dumps({"models_dir": str(MODELS_DIR), "cpus": os.cpu_count(),
+                                "load_average": os.getloadavg(), "pages": pages}, indent=2) + "\n")
     print("\nclick-to-result seconds:", json.dumps(results))

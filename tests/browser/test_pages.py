@@ -1,66 +1,207 @@
-"""End to end: every page opens, does its main action, shows the result, and never shows a traceback."""
+"""End to end in Chromium: every page opens, does its main action, shows the result, and never a traceback.
+
+Each main action is timed from the click to the end of the script run it starts with its result visible
+(Streamlit marks runs on ``stApp``'s ``data-test-script-state``): ``first_s`` includes loading the model and
+compiling, ``warm_s`` is the same action again, the figure the 2-second target is about. A page whose model is
+not in the models folder is skipped with the make target that builds it.
+"""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 
-from tests.browser.conftest import SHOTS
-
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 EXCEPTION = '[data-testid="stException"]'
-RUNNING = '[data-testid="stStatusWidget"]'
+MARKDOWN = '[data-testid="stMarkdownContainer"]'
+LONG = ("A gripping, beautifully acted film about Paris in the spring. " * 200)[:10_000]
+MIXED = "Angela Merkel 在北京 met Путин и 東京 के साथ مرحبا 🎉🔥👍🏽 ¿Dónde está la biblioteca?"
+
+# Records when the script run started by the next action ends (a run goes running -> notRunning).
+WATCH_RUN = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (window.__run) window.__run.observer.disconnect();
+  const run = {started: false, done: false};
+  run.observer = new MutationObserver(() => {
+    if (app.getAttribute('data-test-script-state') !== 'notRunning') run.started = true;
+    else if (run.started) run.done = true;
+  });
+  run.observer.observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  window.__run = run;
+}"""
+IDLE = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning';
+}"""
 
 
-def settle(page, timeout: float = 120) -> None:
-    """Waits until Streamlit has finished the current script run."""
-    page.wait_for_load_state("networkidle")
-    deadline = time.monotonic() + timeout
-    time.sleep(0.3)
-    while page.locator(RUNNING).count() and time.monotonic() < deadline:
-        time.sleep(0.1)
+def settle(page, timeout: float = 180) -> None:
+    """Waits until no script run is in progress (twice, so a run that follows another is not missed)."""
+    for _ in range(2):
+        page.wait_for_function(IDLE, timeout=timeout * 1000)
+        page.wait_for_timeout(300)
+
+
+def no_traceback(page) -> None:
+    assert page.locator(EXCEPTION).count() == 0, page.locator(EXCEPTION).first.inner_text()
+    assert "Traceback (most recent call last)" not in page.content()
+    assert page.get_by_text("Something went wrong").count() == 0, "an unexpected error was shown"
+
+
+def act(page, action, result=None, timeout: float = 180) -> float:
+    """Does ``action`` and waits for the run it starts to end with ``result`` visible; returns seconds."""
+    page.evaluate(WATCH_RUN)
+    start = time.perf_counter()
+    action()
+    page.wait_for_function("() => window.__run.done", timeout=timeout * 1000, polling=10)
+    if result is not None:
+        result.first.wait_for(state="visible", timeout=timeout * 1000)
+    elapsed = time.perf_counter() - start
+    no_traceback(page)
+    return round(elapsed, 3)
 
 
 def open_page(page, url: str, path: str) -> None:
     page.goto(f"{url}/{path}")
     page.locator('[data-testid="stApp"]').wait_for()
     settle(page)
-    assert page.locator(EXCEPTION).count() == 0
+    no_traceback(page)
 
 
-def no_traceback(page) -> None:
-    settle(page)
-    assert page.locator(EXCEPTION).count() == 0
-    assert "Traceback" not in page.content()
-
-
-def timed_click(page, button: str, result, timings: dict, key: str) -> None:
-    """Clicks twice (the first loads and warms up the model); times the second from click to result."""
-    for _ in range(2):
-        page.get_by_role("button", name=button).first.click()
-        start = time.perf_counter()
-        result.first.wait_for(state="visible")
-        settle(page)
-        elapsed = time.perf_counter() - start
-    timings[key] = round(elapsed, 3)
-
-
-def fill_text(page, label: str, text: str) -> None:
-    box = page.get_by_label(label).first
+def set_text(page, label: str, text: str) -> None:
+    """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter)."""
+    box = page.locator(f'textarea[aria-label="{label}"]')
     box.fill(text)
-    box.press("Control+Enter")  # Streamlit commits a text area's value on Ctrl+Enter or blur
-    settle(page)
+    act(page, lambda: box.press("Control+Enter"))
 
 
-def screenshot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def choose(page, label: str, option: str, result=None) -> float:
+    """Picks ``option`` in the select box labelled ``label``; returns seconds to the result."""
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first.click()
+    return act(page, page.get_by_role("option", name=option, exact=True).click, result)
 
 
-def test_home_lists_the_apps(page, server_url):
+def screenshot(page, shots, name: str) -> None:
+    page.wait_for_timeout(500)  # let charts finish drawing
+    page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
+
+
+def button(page, name: str):
+    return page.get_by_role("button", name=name, exact=True)
+
+
+# First in the file, so it is the first visit to a fresh server.
+@pytest.mark.xfail(strict=True, reason="Streamlit runs apps/pages/*.py as v1 pages (no Home.py: no shared sidebar, "
+                   "no page config) until a first visit to / has called st.navigation, because the folder is named "
+                   "pages/; fixed by renaming it")
+def test_a_deep_link_to_a_fresh_server_gets_the_shared_sidebar(page, server_url):
+    open_page(page, server_url, "rnn_lab")
+    assert page.get_by_text("Keras backend").count() == 1
+
+
+def test_home_lists_the_apps(page, server_url, shots):
     open_page(page, server_url, "")
     for title in ("Named entities", "Sentiment", "Translation", "Poetry", "Stock forecast"):
         assert page.get_by_text(title).count() > 0
-    screenshot(page, "home")
+    assert page.locator('[data-testid="stMetric"]').count() >= 9
+    assert page.get_by_text("Keras backend").count() == 1
+    screenshot(page, shots, "home")
+
+
+def test_ner_tags_text(page, server_url, timings, require_model, shots):
+    require_model("ner-en")
+    open_page(page, server_url, "ner")
+    result = page.locator(MARKDOWN, has_text="Types:")
+    first = act(page, button(page, "Find entities").click, result)
+    warm = act(page, button(page, "Find entities").click, result)
+    assert page.locator("mark").count() > 0, "the example sentence has entities"
+    screenshot(page, shots, "ner")
+    set_text(page, "Text", MIXED)
+    mixed = act(page, button(page, "Find entities").click, result)
+    set_text(page, "Text", "")
+    act(page, button(page, "Find entities").click, page.get_by_text("Type or paste some text first."))
+    timings["ner"] = {"first_s": first, "warm_s": warm, "new_text_s": mixed}
+
+
+def test_sentiment_scores_text(page, server_url, timings, require_model, shots):
+    require_model("sentiment-en")
+    open_page(page, server_url, "sentiment")
+    result = page.locator('[data-testid="stProgress"]')
+    first = act(page, button(page, "Classify").click, result)
+    warm = act(page, button(page, "Classify").click, result)
+    label = page.locator('[data-testid="stHeading"]').filter(has_text=re.compile(r"^(positive|negative)$"))
+    assert result.count() == 2 and label.count() == 1
+    screenshot(page, shots, "sentiment")
+    set_text(page, "Text", LONG)
+    long = act(page, button(page, "Classify").click, result)
+    set_text(page, "Text", "   ")
+    act(page, button(page, "Classify").click, page.get_by_text("Type or paste some text first."))
+    timings["sentiment"] = {"first_s": first, "warm_s": warm, "10k_chars_s": long}
+
+
+def test_translation_translates(page, server_url, timings, require_model, shots):
+    require_model("translation-spa-en")
+    open_page(page, server_url, "translation")
+    result = page.locator(MARKDOWN, has_text="→")
+    first = act(page, button(page, "Translate").click, result)
+    warm = act(page, button(page, "Translate").click, result)
+    assert result.count() == 2, "the example has two lines"
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 2, "an attention map per line"
+    screenshot(page, shots, "translation")
+    set_text(page, "Source text", MIXED)
+    mixed = act(page, button(page, "Translate").click, result)
+    timings["translation"] = {"first_s": first, "warm_s": warm, "new_text_s": mixed}
+
+
+def test_poetry_generates(page, server_url, timings, require_model, shots):
+    name = require_model("poetry-zh", "poetry-en")
+    open_page(page, server_url, "poetry")
+    if name == "poetry-zh":
+        result = page.locator(MARKDOWN, has_text="。")  # a regulated quatrain ends its lines with 。
+    else:
+        act(page, page.get_by_text("English text (poetry-en)").click)
+        set_text(page, "Prompt", "ROMEO:")
+        result = page.locator(MARKDOWN, has_text="ROMEO:")
+    first = act(page, button(page, "Generate").click, result)
+    warm = act(page, button(page, "Regenerate (next seed)").click, result)
+    screenshot(page, shots, "poetry")
+    timings["poetry"] = {"first_s": first, "warm_s": warm, "model": name}
+
+
+def test_stock_forecasts(page, server_url, timings, require_model, shots):
+    require_model("stock")
+    start = time.perf_counter()
+    open_page(page, server_url, "stock")  # the first forecast (AAPL) and its backtest run on opening
+    opened = round(time.perf_counter() - start, 3)
+    chart = page.locator('[data-testid="stVegaLiteChart"]')
+    assert chart.count() == 1 and page.get_by_text("bokeh:AAPL: next").count() == 1
+    first = choose(page, "Ticker", "MSFT", page.get_by_text("bokeh:MSFT: next"))  # + MSFT's backtest
+    warm = choose(page, "Ticker", "AAPL", page.get_by_text("bokeh:AAPL: next"))  # backtest cached
+    assert page.get_by_text("Backtest against the naive forecast").count() == 1
+    screenshot(page, shots, "stock")
+    act(page, page.get_by_text("Upload CSV").click)
+    upload = page.locator('input[type="file"]')
+    for name, data in [("wrong.csv", b"when,price\n2020-01-02,3\n2020-01-03,4\n"), ("empty.csv", b"")]:
+        act(page, lambda n=name, d=data: upload.set_input_files(files=[{"name": n, "mimeType": "text/csv",
+                                                                         "buffer": d}]))
+        assert page.locator('[data-testid="stAlertContentError"]').count() >= 1, f"{name}: no message"
+    timings["stock"] = {"open_s": opened, "first_s": first, "warm_s": warm}
+
+
+def test_rnn_lab_plots(page, server_url, timings, shots):
+    open_page(page, server_url, "rnn_lab")
+    caption = page.get_by_text("At t = 1:")
+    assert caption.count() == 1 and page.locator('[data-testid="stVegaLiteChart"]').count() >= 1
+    length = page.get_by_role("slider", name="Sequence length T")
+    first = act(page, lambda: length.press("ArrowLeft"), page.get_by_text("At t = 1:"))
+    warm = act(page, lambda: length.press("ArrowLeft"), page.get_by_text("At t = 1:"))
+    screenshot(page, shots, "rnn_lab")
+    page.get_by_role("tab", name="Recurrence vs. attention").click()
+    longest = page.get_by_role("slider", name="Longest sequence")
+    act(page, lambda: longest.press("Home"))  # 256: keeps the timing loop itself short
+    measured = act(page, button(page, "Time them on this machine").click, page.locator('[data-testid="stDataFrame"]'))
+    screenshot(page, shots, "rnn_lab_cost")
+    timings["rnn_lab"] = {"first_s": first, "warm_s": warm, "time_them_256_s": measured}

@@ -149,3 +149,10 @@ def test_find_split_knows_common_names():
     assert conll.find_split(FIXTURES / "zh", "dev").name == "dev.char.bmes"
     with pytest.raises(NlpsuiteError, match="no 'dev' file"):
         conll.find_split(FIXTURES, "dev")
+
+
+def test_weibo_segment_positions_are_stripped():
+    sentences = conll.parse_conll("科0\tO\n技1\tO\n80\tO\n张0\tB-PER.NAM\n三1\tI-PER.NAM\n")
+    assert conll.has_segment_positions(sentences)
+    assert conll.strip_segment_positions(sentences)[0].tokens == ["科", "技", "8", "张", "三"]
+    assert not conll.has_segment_positions(conll.read_conll(FIXTURES / "zh" / "train.char.bmes"))

@@ -476,8 +476,32 @@ class TrainingBatches:
 
 
 def as_keras_dataset(batches: TrainingBatches) -> Any:
-    """Wraps ``TrainingBatches`` as a ``keras.utils.PyDataset`` (imported lazily: this module has no Keras)."""
+    """The batches as something ``model.fit`` takes, with a variable time axis on every backend.
+
+    TensorFlow gets a ``tf.data`` generator with explicit shape-free specs: a ``PyDataset`` would infer
+    static shapes from its first two batches, and a later batch of another length would then fail. Other
+    backends get a ``keras.utils.PyDataset`` (they compile per shape anyway).
+    """
     import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        names = batches.preprocessor.encode_tokens(["x"])
+        inputs = {
+            name: tf.TensorSpec([None, None, None] if name == "chars" else [None, None], tf.int32)
+            for name in names
+        }
+        signature = (inputs, tf.TensorSpec([None, None], tf.int32))
+
+        def generate() -> Any:  # called once per epoch
+            batches.on_epoch_end()  # a fresh batch order each epoch
+            for index in range(len(batches)):
+                yield batches[index]
+
+        dataset = tf.data.Dataset.from_generator(generate, output_signature=signature)
+        # A known length lets Keras count steps (no "ran out of data" warning after the first epoch).
+        return dataset.apply(tf.data.experimental.assert_cardinality(len(batches))).prefetch(2)
 
     class _Dataset(keras.utils.PyDataset):
         def __init__(self) -> None:

@@ -48,7 +48,10 @@ def load_split(data: str | os.PathLike, split: str) -> tuple[list[conll.Sentence
     path = registry.resolve(data)
     if path.is_dir():
         path = conll.find_split(path, split)
-    return conll.read_conll(path), path
+    sentences = conll.read_conll(path)
+    if conll.has_segment_positions(sentences):  # Weibo NER: "科0" -> "科"
+        sentences = conll.strip_segment_positions(sentences)
+    return sentences, path
 
 
 def load_training_splits(data: str | os.PathLike, max_examples: int = 0, seed: int = 0) -> Splits:
@@ -72,9 +75,18 @@ def load_training_splits(data: str | os.PathLike, max_examples: int = 0, seed: i
         train = [train[i] for i in order[cut:]] or list(train)
         notes.append(f"No dev file: {len(dev)} training sentences held out for early stopping")
     scheme = conll.detect_scheme(s.tags for s in train)
-    removed = _drop_overlap(train, dev)
+    held_out, names = list(dev), ["dev"]
+    if path.is_dir():
+        try:  # only to keep test sentences out of training; nothing is tuned on them
+            held_out += load_split(path, "test")[0]
+            names.append("test")
+        except NlpsuiteError:
+            pass
+    removed = _drop_overlap(train, held_out)
     if removed:
-        notes.append(f"Dropped {removed} training sentences that also occur in dev")
+        notes.append(
+            f"Dropped {removed} training sentences (5+ tokens) that also occur in {' or '.join(names)}"
+        )
         train = [s for s in train if s.tokens]
     if max_examples:
         train = train[:max_examples]
@@ -82,10 +94,10 @@ def load_training_splits(data: str | os.PathLike, max_examples: int = 0, seed: i
     return Splits(train, dev, scheme, notes)
 
 
-def _drop_overlap(train: list[conll.Sentence], dev: list[conll.Sentence]) -> int:
-    """Empties training sentences whose text repeats a dev sentence of 5+ tokens (Weibo repeats dev/test
-    messages in train); short repeats such as datelines are kept. Returns how many were emptied."""
-    held_out = {tuple(s.tokens) for s in dev if len(s.tokens) >= 5}
+def _drop_overlap(train: list[conll.Sentence], held_out: list[conll.Sentence]) -> int:
+    """Empties training sentences whose text repeats a held-out sentence of 5+ tokens (Weibo repeats
+    dev/test messages in train); short repeats such as datelines are kept. Returns how many were emptied."""
+    held_out = {tuple(s.tokens) for s in held_out if len(s.tokens) >= 5}
     removed = 0
     for sentence in train:
         if tuple(sentence.tokens) in held_out:

@@ -137,13 +137,19 @@ class ModelForecaster:
         return normalised * F.unit(data, origins, horizon)[..., None]
 
 
-def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048) -> np.ndarray:
-    """Model outputs as float64 NumPy, in fixed-size batches (one compiled function, no progress
-    bar)."""
-    parts = [
-        np.asarray(model.predict_on_batch(x[i : i + batch_size]), dtype=np.float64)
-        for i in range(0, len(x), batch_size)
-    ]
+def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int = 64) -> np.ndarray:
+    """Model outputs as float64 NumPy, without a progress bar.
+
+    Chunks are zero-padded to a multiple of ``pad_to`` rows, so an XLA-compiled predict function sees
+    a handful of shapes instead of recompiling for every block size of a walk-forward.
+    """
+    parts = []
+    for i in range(0, len(x), batch_size):
+        chunk = x[i : i + batch_size]
+        padded = -(-len(chunk) // pad_to) * pad_to
+        if padded != len(chunk):
+            chunk = np.concatenate([chunk, np.zeros((padded - len(chunk), *chunk.shape[1:]), chunk.dtype)])
+        parts.append(np.asarray(model.predict_on_batch(chunk), dtype=np.float64)[: min(batch_size, len(x) - i)])
     return np.concatenate(parts, axis=0)
 
 
@@ -471,4 +477,8 @@ def _fit(
         older = rng.choice(len(x) - samples // 2, samples - samples // 2, replace=False)
         pick = np.concatenate([older, recent])
         x, y = x[pick], y[pick]
+    # Whole batches only (dropping the oldest few windows): one batch shape, so XLA compiles the
+    # train step once instead of at every refit.
+    keep = len(x) - len(x) % batch_size if len(x) >= batch_size else len(x)
+    x, y = x[len(x) - keep :], y[len(y) - keep :]
     model.fit(x, y, epochs=epochs, batch_size=batch_size, shuffle=True, verbose=0)

@@ -194,46 +194,32 @@ def make_dataset(
     seed: int,
     endless: bool = False,
 ) -> object:
-    """A ``keras.utils.PyDataset`` of length-bucketed teacher-forcing batches.
+    """A ``tf.data.Dataset`` of length-bucketed teacher-forcing batches.
 
-    The batch order is reshuffled for every pass over the data. ``endless=True`` makes the dataset
-    infinite (for ``fit(steps_per_epoch=...)``, where Keras epochs are shorter than a pass);
-    otherwise a Keras epoch is one pass.
+    The batch order is reshuffled for every pass over the data. ``endless=True`` repeats forever
+    (for ``fit(steps_per_epoch=...)``, where Keras epochs are shorter than a pass); otherwise a
+    Keras epoch is one pass. The signature is declared ``[None, None]``: Keras's ``PyDataset``
+    adapter infers it from the first batches and then rejects a batch of another length.
     """
-    import keras
+    import tensorflow as tf
 
-    class PairBatches(keras.utils.PyDataset):
-        def __init__(self) -> None:
-            super().__init__()
-            self.passes = 0
-            self.batches = self._order(0)
+    passes = iter(range(2**31))
 
-        @staticmethod
-        def _order(pass_number: int) -> list[np.ndarray]:
-            return length_batches(
-                source, target, batch_size, np.random.default_rng(seed + pass_number)
-            )
-
-        @property
-        def num_batches(self) -> int | None:
-            return None if endless else len(self.batches)
-
-        def __len__(self) -> int:
-            return len(self.batches)
-
-        def __getitem__(self, index: int):
-            pass_number, index = divmod(index, len(self.batches))
-            if pass_number != self.passes:  # endless: a new pass over the data, a new order
-                self.passes, self.batches = pass_number, self._order(pass_number)
-            rows = self.batches[index]
-            return teacher_forcing_arrays([source[i] for i in rows], [target[i] for i in rows])
-
-        def on_epoch_end(self) -> None:
+    def batches():
+        while True:
+            order = length_batches(source, target, batch_size,
+                                   np.random.default_rng(seed + next(passes)))
+            for rows in order:
+                yield teacher_forcing_arrays([source[i] for i in rows], [target[i] for i in rows])
             if not endless:
-                self.passes += 1
-                self.batches = self._order(self.passes)
+                return
 
-    return PairBatches()
+    spec = tf.TensorSpec([None, None], tf.int32)
+    dataset = tf.data.Dataset.from_generator(batches, output_signature=((spec, spec), spec))
+    if not endless:  # a known length lets Keras end each epoch without an out-of-data warning
+        count = (len(source) + batch_size - 1) // batch_size
+        dataset = dataset.apply(tf.data.experimental.assert_cardinality(count))
+    return dataset.prefetch(2)
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:

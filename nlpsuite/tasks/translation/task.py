@@ -27,6 +27,7 @@ from nlpsuite.data.text_pairs import (
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
 from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
+from nlpsuite.tasks.translation.model import TranslationModel  # registers the class for loading
 from nlpsuite.tasks.translation.preprocess import (
     SubwordTokenizer,
     chunks,
@@ -241,7 +242,7 @@ class TranslationTask(Task):
                 checkpoint_dir=checkpoint_dir,
                 resume=resume,
                 steps_per_epoch=config.steps_per_epoch or None,
-                shuffle=False,  # the PyDataset shuffles (by length buckets) itself
+                shuffle=False,  # the dataset shuffles (by length buckets) itself
             )
         shutil.rmtree(vocabulary_dir, ignore_errors=True)  # finished: nothing left to resume
         epochs_run = len(history.history.get("loss", []))
@@ -436,7 +437,6 @@ class TranslationTask(Task):
     def save_model(self, directory: Path) -> None:
         """Saves the weights without the optimizer state (Adam's two slots would triple the file)."""
         from nlpsuite.tasks.base import MODEL_FILE
-        from nlpsuite.tasks.translation.model import TranslationModel
 
         model = self.model
         if getattr(model, "optimizer", None) is not None:
