@@ -43,17 +43,18 @@ def _rates_at(task, positions: list[int], window: int, **options) -> dict[int, t
     """``{position: (chars/s wall, chars/s of CPU time)}`` over the ``window`` characters before each
     position of one stream. CPU time is reported too because the machine may be shared: wall-clock
     rates then measure the neighbours as much as the generator."""
-    starts = {p - window: p for p in positions}
-    began: dict[int, tuple[float, float]] = {}
-    rates: dict[int, tuple[float, float]] = {}
+    wanted = {max(p - window, 0) for p in positions} | set(positions)
+    marks = {0: (time.perf_counter(), time.process_time())}
     for count, _ in enumerate(task.stream("", **options), start=1):
-        if count in starts:
-            began[starts[count]] = (time.perf_counter(), time.process_time())
-        if count in began:
-            wall, cpu = began[count]
-            rates[count] = (window / (time.perf_counter() - wall), window / max(time.process_time() - cpu, 1e-9))
+        if count in wanted:
+            marks[count] = (time.perf_counter(), time.process_time())
         if count >= max(positions):
             break
+    rates = {}
+    for p in positions:
+        (wall0, cpu0), (wall1, cpu1) = marks[max(p - window, 0)], marks[p]
+        chars = p - max(p - window, 0)
+        rates[p] = (chars / (wall1 - wall0), chars / max(cpu1 - cpu0, 1e-9))
     return rates
 
 

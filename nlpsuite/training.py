@@ -212,7 +212,7 @@ def _first_batch(data: Any) -> Any:
 
     if isinstance(data, tf.data.Dataset):
         batch = next(iter(data.take(1)), None)
-    elif hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (tuple, list)):
+    elif _is_batch_sequence(data):
         batch = data[0] if len(data) else None
     else:
         return None
@@ -234,7 +234,7 @@ def _multiworker_strategy_of(model: Any) -> Any:
     return strategy if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else None
 
 
-_LOOP_OPTIONS = ("batch_size", "shuffle", "steps_per_epoch", "validation_steps", "validation_freq")
+_LOOP_OPTIONS = ("y", "batch_size", "shuffle", "steps_per_epoch", "validation_steps", "validation_freq")
 
 
 def _fit_multiworker(
@@ -264,6 +264,8 @@ def _fit_multiworker(
         )
     if getattr(model, "optimizer", None) is None:
         raise NlpsuiteError("--strategy multiworker: compile the model (optimizer and loss) before fit")
+    if kwargs.get("y") is not None:  # fit(model, x, y=y, batch_size=...), as model.fit(x, y) takes it
+        train = (train, kwargs["y"])
     train_data = _InputData(
         train,
         strategy,
@@ -397,7 +399,7 @@ def _as_stream(data: Any, batch_size: int | None, shuffle: bool) -> tuple[Any, i
     if isinstance(data, tf.data.Dataset):
         count = _count_batches(data)
         return (data.repeat() if count is not None else data), count
-    if hasattr(data, "__getitem__") and hasattr(data, "__len__") and not isinstance(data, (tuple, list)):
+    if _is_batch_sequence(data):
         return _sequence_stream(data), len(data)
     if isinstance(data, (tuple, list)) and data:
         if not batch_size:
@@ -411,6 +413,15 @@ def _as_stream(data: Any, batch_size: int | None, shuffle: bool) -> tuple[Any, i
         f"--strategy multiworker: cannot train on {type(data).__name__}; pass a tf.data.Dataset of "
         "batches, a keras.utils.PyDataset or an (x, y) tuple of arrays"
     )
+
+
+def _is_batch_sequence(data: Any) -> bool:
+    """A ``keras.utils.PyDataset`` or another indexable sequence of batches (not an array of examples)."""
+    import tensorflow as tf
+
+    if isinstance(data, (np.ndarray, tf.Tensor, tuple, list, dict, str)):
+        return False
+    return hasattr(data, "__getitem__") and hasattr(data, "__len__")
 
 
 def _sequence_stream(batches: Any) -> Any:

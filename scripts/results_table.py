@@ -3,6 +3,8 @@
     python scripts/results_table.py          # print the table
     python scripts/results_table.py --write  # replace the table between the README's markers
     python scripts/results_table.py --check  # exit 1 if the README is out of date (used by a test)
+
+The README's speed section is rebuilt the same way from bench/results/*.json.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 START, END = "<!-- results:start -->", "<!-- results:end -->"
+BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 # model folder, what is measured, how to read it from metrics.json, published anchor, issue target
 ROWS = [
@@ -67,12 +70,40 @@ def table() -> str:
     return "\n".join(lines)
 
 
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:,.3f}" if abs(value) < 100 else f"{value:,.0f}"
+    return str(value)
+
+
+def bench_tables() -> str:
+    """Every bench/results/*.json as a Markdown table under its name, hardware and date."""
+    parts = []
+    for path in sorted((ROOT / "bench" / "results").glob("*.json")):
+        data = json.loads(path.read_text())
+        rows = data.get("rows", [])
+        if not rows:
+            continue
+        columns = list(dict.fromkeys(key for row in rows for key in row))
+        parts.append(f"**{data.get('name', path.stem)}** — {data.get('hardware', '?')}, {data.get('date', '?')}\n")
+        parts.append("| " + " | ".join(columns) + " |")
+        parts.append("|" + "---|" * len(columns))
+        parts += ["| " + " | ".join(_cell(row.get(c, "")) for c in columns) + " |" for row in rows]
+        parts.append("")
+    return "\n".join(parts).rstrip() or "(run `make bench`)"
+
+
+def _replace(text: str, start: str, end: str, body: str) -> str:
+    before, _, rest = text.partition(start)
+    _, _, after = rest.partition(end)
+    return f"{before}{start}\n{body}\n{end}{after}"
+
+
 def main(argv: list[str]) -> int:
     readme = ROOT / "README.md"
     text = readme.read_text(encoding="utf-8")
-    before, _, rest = text.partition(START)
-    _, _, after = rest.partition(END)
-    updated = f"{before}{START}\n{table()}\n{END}{after}"
+    updated = _replace(text, START, END, table())
+    updated = _replace(updated, BENCH_START, BENCH_END, bench_tables())
     if "--write" in argv:
         readme.write_text(updated, encoding="utf-8")
     elif "--check" in argv:

@@ -26,7 +26,8 @@ if [[ -z "${ONLY:-}" || "${ONLY}" == en ]]; then
     --set min_count=2 --set patience=2
 fi
 if [[ -z "${ONLY:-}" || "${ONLY}" == zh ]]; then
-  train_one sentiment-zh chnsenticorp --epochs 7 --batch-size 32 \
+  # jieba words: chosen over characters (the tokenizer's default) by carved-dev accuracy.
+  train_one sentiment-zh chnsenticorp --epochs 6 --batch-size 32 --set tokenizer=jieba \
     --set bidirectional=true --set pooling=attention --set units=128 --set dropout=0.4 \
     --set min_count=2 --set patience=2 --set max_length=160
 fi

@@ -22,6 +22,7 @@ TINY = {
     "patience": 12,
     "unk_replace": 0.0,
     "predict_batch_size": 16,
+    "predict_jit": False,  # XLA compiles per shape; test_task checks it once
 }
 
 

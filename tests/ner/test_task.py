@@ -56,6 +56,22 @@ def test_min_score_filters_and_unknown_options_fail(tiny_task):
         tiny_task.predict(["x"], beam_size=3)
 
 
+def test_xla_predict_matches_the_plain_graph(tiny_task):
+    texts = ["Sarah Jones works for Siemens in Tokyo .", "Anna visited Kenya on Monday ."]
+    plain = tiny_task.predict(texts)
+    tiny_task.config.predict_jit = True
+    try:
+        xla = tiny_task.predict(texts)
+    finally:
+        tiny_task.config.predict_jit = False
+    for a, b in zip(plain, xla, strict=True):
+        assert [(e["start"], e["end"], e["type"]) for e in a["entities"]] == [
+            (e["start"], e["end"], e["type"]) for e in b["entities"]
+        ]
+        np.testing.assert_allclose([e["score"] for e in a["entities"]],
+                                   [e["score"] for e in b["entities"]], atol=2e-3)
+
+
 def test_marginal_scores_are_probabilities(tiny_task):
     batch = tiny_task.preprocessor.batch([["Anna", "visited", "Kenya"], ["Reuters"]])
     tags, marginals = tiny_task._inference()(batch.inputs, True)

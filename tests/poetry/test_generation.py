@@ -195,6 +195,15 @@ def test_sampler_top_k_top_p_temperature():
     assert abs(draws.count(0) / 4000 - 0.5) < 0.03
 
 
+def test_top_p_over_a_large_vocabulary():
+    rng = np.random.default_rng(0)
+    flat = np.zeros(1000)  # the 256 most likely ids hold too little mass: the full sort is used
+    assert max(sample(flat, rng, top_p=0.5) for _ in range(300)) <= 500
+    peaked = np.full(1000, -20.0)
+    peaked[[7, 700]] = [5.0, 4.0]
+    assert {sample(peaked, rng, top_p=0.99) for _ in range(300)} == {7, 700}
+
+
 def test_rhyme_groups():
     assert rhyme_group("光") == rhyme_group("乡") == rhyme_group("霜") == "唐"
     assert rhyme_group("时") == "支" and rhyme_group("西") == "齐"

@@ -42,11 +42,12 @@ SCRIPT = textwrap.dedent(
     y = (x[:, 0] > 4).astype("int32")
     out = {}
 
-    # Arrays with batch_size; a dev metric that never improves stops after `patience` more epochs.
+    # x, y= and a validation tuple with batch_size (the stock task's call); a dev metric that never
+    # improves stops training after `patience` more epochs.
     m = model()
     stopper = training.make_dev_metric_callback(lambda: 0.5, "dev_score", patience=2)
-    history = training.fit(m, (x, y), epochs=10, batch_size=8, callbacks=[stopper], verbose=0,
-                           checkpoint_dir=sys.argv[1] + "/arrays.ckpt")
+    history = training.fit(m, x, (x[:8], y[:8]), y=y, epochs=10, batch_size=8, callbacks=[stopper],
+                           verbose=0, checkpoint_dir=sys.argv[1] + "/arrays.ckpt")
     out["arrays"] = {"epochs": history.epoch, "keys": sorted(history.history),
                      "loss": history.history["loss"]}
 
@@ -95,7 +96,7 @@ def test_step_loop_inputs_early_stopping_and_errors(tmp_path):
     out = json.loads(result.stdout.strip().splitlines()[-1])
     arrays = out["arrays"]
     assert arrays["epochs"] == [0, 1, 2]  # best at epoch 1, then 2 epochs without improvement
-    assert {"loss", "accuracy", "dev_score"} <= set(arrays["keys"])
+    assert {"loss", "accuracy", "val_loss", "val_accuracy", "dev_score"} <= set(arrays["keys"])
     assert arrays["loss"][-1] < arrays["loss"][0]
     assert not (tmp_path / "arrays.ckpt").exists()  # a finished run removes its checkpoints
     assert out["pydataset"]["epochs"] == [0, 1]

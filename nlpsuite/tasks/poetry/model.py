@@ -135,6 +135,13 @@ def zero_states(model: keras.Model, batch_size: int = 1) -> list[np.ndarray]:
     return [np.zeros((batch_size, size), "float32") for size in state_sizes(model)]
 
 
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    # einsum's own loop, not BLAS: for one row times a matrix, a multi-threaded BLAS spends far more
+    # time waking and synchronising its threads than multiplying (12 ms instead of 0.2 ms for
+    # 256 x 4000 on a busy 2-core machine).
+    return np.einsum("bi,io->bo", a, b)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (np.tanh(0.5 * x) + 1.0)  # exact, and never overflows
 
@@ -181,7 +188,7 @@ class NumpyStep:
             for index, (kernel, recurrent, bias) in enumerate(self.cells):
                 h, c = np.asarray(states[2 * index]), np.asarray(states[2 * index + 1])
                 n = h.shape[-1]
-                z = x @ kernel + h @ recurrent + bias
+                z = _matmul(x, kernel) + _matmul(h, recurrent) + bias
                 gates = _sigmoid(z[:, : 2 * n])  # input and forget gates in one call
                 c = gates[:, n:] * c + gates[:, :n] * np.tanh(z[:, 2 * n : 3 * n])
                 x = _sigmoid(z[:, 3 * n :]) * np.tanh(c)
@@ -190,10 +197,10 @@ class NumpyStep:
             for index, (kernel, recurrent, bias) in enumerate(self.cells):
                 h = np.asarray(states[index])
                 n = h.shape[-1]
-                zx = x @ kernel + bias[0]
-                zh = h @ recurrent + bias[1]
+                zx = _matmul(x, kernel) + bias[0]
+                zh = _matmul(h, recurrent) + bias[1]
                 gates = _sigmoid(zx[:, : 2 * n] + zh[:, : 2 * n])  # update and reset gates
                 z, r = gates[:, :n], gates[:, n:]
                 x = z * h + (1.0 - z) * np.tanh(zx[:, 2 * n :] + r * zh[:, 2 * n :])
                 new_states.append(x)
-        return x @ self.out_kernel + self.out_bias, new_states
+        return _matmul(x, self.out_kernel) + self.out_bias, new_states

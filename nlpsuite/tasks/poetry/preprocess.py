@@ -45,17 +45,13 @@ class CorpusData:
     notes: list[str] = field(default_factory=list)
 
 
-def load_corpus(
-    path: Path, forms: Sequence[str], simplified: bool, max_train_examples: int = 0
-) -> CorpusData:
+def load_corpus(path: Path, forms: Sequence[str], simplified: bool, max_train_examples: int = 0) -> CorpusData:
     """Reads ``path`` (chinese-poetry JSON, ``title:poem`` lines, or running text) and splits it."""
     layout = corpus.detect_layout(path)
     if layout == "text":
         text = corpus.read_text(path)
         if len(text) < 1000:
-            raise NlpsuiteError(
-                f"{path}: only {len(text)} characters; a character LM needs at least 1,000"
-            )
+            raise NlpsuiteError(f"{path}: only {len(text)} characters; a character LM needs at least 1,000")
         splits = corpus.split_running_text(text)
         if max_train_examples:
             splits["train"] = splits["train"][:max_train_examples]
@@ -64,13 +60,9 @@ def load_corpus(
             f"dev {len(splits['dev']):,}, test {len(splits['test']):,} (the last 10%, as nanoGPT)"
         ]
         return CorpusData("text", splits, notes)
-    poems, counts = corpus.prepare_poems(
-        corpus.read_poems(path), forms=forms, simplified=simplified
-    )
+    poems, counts = corpus.prepare_poems(corpus.read_poems(path), forms=forms, simplified=simplified)
     if not poems:
-        raise NlpsuiteError(
-            f"{path}: no poems of the forms {', '.join(forms)}; check --data and forms"
-        )
+        raise NlpsuiteError(f"{path}: no poems of the forms {', '.join(forms)}; check --data and forms")
     splits: dict[str, list] = {"train": [], "dev": [], "test": []}
     for form, text in poems:
         splits[corpus.split_of(text)].append((form, text))
@@ -184,8 +176,7 @@ class TextWindows(keras.utils.PyDataset):
         super().__init__(**kwargs)
         if len(ids) < seq_len + 2:
             raise NlpsuiteError(
-                f"text of {len(ids)} characters is shorter than seq_len={seq_len}; "
-                "lower seq_len or give more text"
+                f"text of {len(ids)} characters is shorter than seq_len={seq_len}; lower seq_len or give more text"
             )
         self.ids, self.seq_len, self.batch_size = ids, seq_len, batch_size
         self.shuffle, self.seed, self.epoch = shuffle, seed, 0

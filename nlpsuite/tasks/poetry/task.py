@@ -106,9 +106,7 @@ class PoetryTask(Task):
     @classmethod
     def _read(cls, data: Any, config: PoetryConfig) -> tuple[str, CorpusData]:
         path = registry.resolve(data)
-        return str(data), preprocess.load_corpus(
-            path, config.forms, config.simplified, config.max_train_examples
-        )
+        return str(data), preprocess.load_corpus(path, config.forms, config.simplified, config.max_train_examples)
 
     @classmethod
     def train(
@@ -126,15 +124,10 @@ class PoetryTask(Task):
         training.set_seed(config.seed)
         name, data_ = cls._read(data, config)
         previous = _init_model(config) if config.init_from else None
-        codec = (
-            previous.codec
-            if previous
-            else CharCodec.build(data_, config.max_vocab, config.min_count)
-        )
+        codec = previous.codec if previous else CharCodec.build(data_, config.max_vocab, config.min_count)
         if codec.mode != data_.mode:
             raise NlpsuiteError(
-                f"init_from={config.init_from} is a {codec.mode} model but {data} is a "
-                f"{data_.mode} corpus"
+                f"init_from={config.init_from} is a {codec.mode} model but {data} is a {data_.mode} corpus"
             )
         train_batches, dev_batches = _batches(codec, data_, config)
         scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
@@ -148,9 +141,7 @@ class PoetryTask(Task):
             if previous:
                 model.set_weights(previous.model.get_weights())
         all_callbacks = [
-            keras.callbacks.EarlyStopping(
-                "val_loss", patience=config.patience, restore_best_weights=True
-            ),
+            keras.callbacks.EarlyStopping("val_loss", patience=config.patience, restore_best_weights=True),
             *callbacks,
         ]
         if config.time_budget_minutes:
@@ -172,9 +163,7 @@ class PoetryTask(Task):
         task = cls(config, clean, {"codec": codec})
         task.info = training.training_info(
             data=name,
-            split="poems split 90/5/5 by text hash"
-            if data_.mode == "poems"
-            else "contiguous 85/5/10",
+            split="poems split 90/5/5 by text hash" if data_.mode == "poems" else "contiguous 85/5/10",
             seconds=clock.seconds,
             model=clean,
             epochs_run=len(val),
@@ -194,9 +183,7 @@ class PoetryTask(Task):
                     else []
                 ),
             ],
-            title="poetry-zh (Tang regulated verse)"
-            if data_.mode == "poems"
-            else "poetry-en (char LM)",
+            title="poetry-zh (Tang regulated verse)" if data_.mode == "poems" else "poetry-en (char LM)",
         )
         return task
 
@@ -326,9 +313,7 @@ class PoetryTask(Task):
         results = []
         for i, prompt in enumerate(inputs):
             if not isinstance(prompt, str):
-                raise NlpsuiteError(
-                    f"input #{i + 1} is {type(prompt).__name__}; prompts are strings"
-                )
+                raise NlpsuiteError(f"input #{i + 1} is {type(prompt).__name__}; prompts are strings")
             results.append({"prompt": prompt, "text": self.generate_text(prompt, **options)})
         return results
 
@@ -342,9 +327,7 @@ class PoetryTask(Task):
     def save_assets(self, directory: Path) -> None:
         import json
 
-        (directory / CODEC_FILE).write_text(
-            json.dumps(self.codec.to_dict(), ensure_ascii=False), encoding="utf-8"
-        )
+        (directory / CODEC_FILE).write_text(json.dumps(self.codec.to_dict(), ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load_assets(cls, directory: Path) -> dict[str, Any]:
@@ -354,9 +337,7 @@ class PoetryTask(Task):
         try:
             return {"codec": CharCodec.from_dict(data)}
         except (KeyError, TypeError) as exc:
-            raise NlpsuiteError(
-                f"{directory / CODEC_FILE}: missing {exc}; retrain the model"
-            ) from None
+            raise NlpsuiteError(f"{directory / CODEC_FILE}: missing {exc}; retrain the model") from None
 
 
 def _init_model(config: PoetryConfig) -> PoetryTask:
@@ -364,15 +345,11 @@ def _init_model(config: PoetryConfig) -> PoetryTask:
 
     previous = load(config.init_from)
     if not isinstance(previous, PoetryTask):
-        raise NlpsuiteError(
-            f"init_from={config.init_from} is a {previous.name} model, not a poetry model"
-        )
+        raise NlpsuiteError(f"init_from={config.init_from} is a {previous.name} model, not a poetry model")
     mine = {k: getattr(config, k) for k in ("cell", "units", "num_layers", "embedding_dim")}
     theirs = {k: getattr(previous.config, k) for k in mine}
     if mine != theirs:
-        raise NlpsuiteError(
-            f"init_from={config.init_from} has {theirs}; set the same options to continue it"
-        )
+        raise NlpsuiteError(f"init_from={config.init_from} has {theirs}; set the same options to continue it")
     return previous
 
 

@@ -239,7 +239,7 @@ class Decoder:
                 score = log_prob / float(length_normalizer(step + 1, length_penalty))
                 finished[b].append((score, log_prob, step, int(j)))
             scores = np.where(live & ~ended, top_scores, NEG_INF).astype("float32")
-            done |= self._finished(finished, scores, k, wanted, max_length, length_penalty)
+            done |= self._finished(finished, scores, k, wanted, step + 1, length_penalty)
             scores[done] = NEG_INF
             if done.all():
                 break
@@ -261,22 +261,22 @@ class Decoder:
 
     @staticmethod
     def _finished(
-        finished: list, scores: np.ndarray, k: int, wanted: int, max_length: int, alpha: float
+        finished: list, scores: np.ndarray, k: int, wanted: int, length: int, alpha: float
     ) -> np.ndarray:
         """Sentences whose search can stop.
 
         A sentence stops when nothing is live, when ``k`` hypotheses have finished, or when the
-        ``wanted`` n-best are finished and no live hypothesis can still beat the best: a live
-        log-probability only falls and the normaliser is at most its value at ``max_length``, so
-        ``log p / normaliser(max_length)`` bounds a live hypothesis's final score.
+        ``wanted`` n-best have finished and the best of them beats every live hypothesis scored
+        at the current ``length`` (the usual heuristic, as in Hugging Face's beam search: a live
+        hypothesis could in principle still overtake it after more steps, but rarely does).
         """
-        best_live = scores.max(axis=1) / float(length_normalizer(max_length, alpha))
+        best_live = scores.max(axis=1) / float(length_normalizer(length, alpha))
         done = np.zeros(len(finished), dtype=bool)
         for b, hypotheses in enumerate(finished):
             nothing_live = scores[b].max() <= NEG_INF / 2
             best_finished = max((h[0] for h in hypotheses), default=-np.inf)
-            unbeatable = len(hypotheses) >= wanted and best_finished >= best_live[b]
-            done[b] = nothing_live or len(hypotheses) >= k or unbeatable
+            beaten = len(hypotheses) >= wanted and best_finished >= best_live[b]
+            done[b] = nothing_live or len(hypotheses) >= k or beaten
         return done
 
     @staticmethod
