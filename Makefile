@@ -10,7 +10,7 @@ NLPSUITE_DATA_DIR ?= $(if $(wildcard ../shared/data/README.md),$(abspath ../shar
 export NLPSUITE_DATA_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install app test test-tf test-jax test-browser lint bench \
+.PHONY: install app test test-browser lint bench bench-gpu \
         train-ner train-sentiment train-translation train-poetry train-stock clean
 
 install: $(VENV)/.installed
@@ -39,6 +39,10 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Training throughput on a GPU, with and without mixed precision and XLA (needs a GPU).
+bench-gpu: install
+	bash bench/gpu.sh
 
 train-ner: install
 	bash scripts/train_ner.sh

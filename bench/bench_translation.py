@@ -84,7 +84,7 @@ def run(quick: bool = False) -> list[dict]:
             tokens = sum(len(task.target_tokenizer.encode([r["translation"]])[0]) for r in results)
             rows.append({"measure": f"{name}, batch {BATCH}, natural lengths", "model": label,
                          "sentences/s": len(sentences) / seconds, "tokens/s": tokens / seconds,
-                         "ms/step": float("nan")})
+                         "ms/step": "-"})
     for length in LENGTHS[:2] if quick else LENGTHS:
         seconds, _ = _timed(
             lambda length=length: task.decoder.beam_search(

@@ -105,7 +105,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, server_url):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
     page.set_default_timeout(180_000)  # the first action on a page loads its model on a busy CPU
     yield page
