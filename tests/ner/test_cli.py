@@ -22,7 +22,7 @@ def test_train_evaluate_predict_chinese(tmp_path, fixtures, capsys):
             "--out",
             str(out),
             "--epochs",
-            "2",
+            "1",
             "--batch-size",
             "8",
             "--set",
@@ -35,6 +35,8 @@ def test_train_evaluate_predict_chinese(tmp_path, fixtures, capsys):
             "casing_dim=2",
             "--set",
             "learning_rate=0.01",
+            "--set",
+            "predict_jit=false",  # XLA is covered in test_task; compiling it here only costs time
         ]
     )
     assert code == 0
