@@ -77,12 +77,14 @@ def main() -> None:
     task = ui.load_model(name)
     if task is None:
         return
+    prompt = None  # stays None when the prompt is rejected (too long), so nothing is generated
+    options: dict = {}
     with ui.user_errors():
         prompt, options = _options(task.codec.mode == "poems")
     left, right = st.columns([1, 1])
     left.button("Generate", type="primary", key="poetry_generate", on_click=_go)
     right.button("Regenerate (next seed)", key="poetry_regenerate", on_click=_next_seed)
-    if st.session_state.pop("poetry_go", False):
+    if st.session_state.pop("poetry_go", False) and prompt is not None:
         with ui.user_errors():
             stream = task.stream(prompt, **options)  # checks the options before anything is shown
             st.session_state["poetry_text"] = st.write_stream(stream)
