@@ -81,7 +81,10 @@ def set_text(page, label: str, text: str) -> None:
     """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter)."""
     box = page.locator(f'textarea[aria-label="{label}"]')
     box.fill(text)
-    act(page, lambda: box.press("Control+Enter"))
+    # Ctrl+Enter commits the value; when the rerun it starts is too quick to observe (or is merged with the next
+    # click's), waiting for it would hang, so give it a moment instead: the next click commits the value anyway.
+    box.press("Control+Enter")
+    page.wait_for_timeout(1500)
 
 
 def choose(page, label: str, option: str, result=None) -> float:
