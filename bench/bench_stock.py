@@ -19,7 +19,7 @@ def run(quick: bool = False) -> list[dict]:
     from nlpsuite.data import prices
     from nlpsuite.tasks.stock import backtest
     from nlpsuite.tasks.stock import features as F
-    from nlpsuite.tasks.stock.task import StockConfig, _new_model
+    from nlpsuite.tasks.stock.task import StockConfig, walk_forward
 
     series = prices.read_prices("bokeh:AAPL")
     if quick:
@@ -40,21 +40,7 @@ def run(quick: bool = False) -> list[dict]:
     training.set_seed(config.seed)
     data = F.prepare(series)
     start_cpu = time.process_time()
-    result = backtest.walk_forward(
-        [data],
-        lookback=config.lookback,
-        horizon=config.horizon,
-        make_model=lambda: _new_model(config),
-        min_train=config.min_train_days,
-        refit_every=config.refit_every,
-        initial_epochs=config.initial_epochs,
-        refit_epochs=config.refit_epochs,
-        refit_samples=config.refit_samples,
-        batch_size=config.batch_size,
-        baseline_window=config.baseline_window,
-        seed=config.seed,
-        log=lambda _: None,
-    )
+    result = walk_forward([data], config, log=lambda _: None)
     cpu = time.process_time() - start_cpu
     report = backtest.full_report(result.forecasts, config.horizon)
     h1 = report["by_horizon"]["1"]

@@ -402,8 +402,9 @@ def _fit_final(
     return model, scaler, split, len(history.history.get("loss", []))
 
 
-def _run_walk_forward(datas: list[F.Prepared], config: StockConfig) -> dict[str, Any]:
-    result = B.walk_forward(
+def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) -> Any:
+    """The walk-forward backtest with refits that ``train`` runs (``kwargs`` go to ``backtest.walk_forward``)."""
+    return B.walk_forward(
         datas,
         lookback=config.lookback,
         horizon=config.horizon,
@@ -417,7 +418,12 @@ def _run_walk_forward(datas: list[F.Prepared], config: StockConfig) -> dict[str,
         baseline_window=config.baseline_window,
         season=config.season,
         seed=config.seed,
+        **kwargs,
     )
+
+
+def _run_walk_forward(datas: list[F.Prepared], config: StockConfig) -> dict[str, Any]:
+    result = walk_forward(datas, config)
     report = B.full_report(result.forecasts, config.horizon)
     return {
         "refit_every": config.refit_every,
