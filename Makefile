@@ -11,7 +11,7 @@ export NLPSUITE_DATA_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install app test test-browser lint bench bench-gpu \
-        train-ner train-sentiment train-translation train-poetry train-stock clean
+        train-all train-ner train-sentiment train-translation train-poetry train-stock clean
 
 install: $(VENV)/.installed
 
@@ -44,16 +44,20 @@ bench: install
 bench-gpu: install
 	bash bench/gpu.sh
 
+# Trainings go through one queue (scripts/train_all.sh) that holds a machine-wide lock, so two never
+# run at once: `make train-all` trains every model in turn; `make train-<app>` trains that app's models.
+train-all: install
+	bash scripts/train_all.sh
 train-ner: install
-	bash scripts/train_ner.sh
+	QUEUE="ner-en ner-zh" bash scripts/train_all.sh
 train-sentiment: install
-	bash scripts/train_sentiment.sh
+	QUEUE="sentiment-en sentiment-zh" bash scripts/train_all.sh
 train-translation: install
-	bash scripts/train_translation.sh
+	QUEUE="translation-spa-en translation-zh-en" bash scripts/train_all.sh
 train-poetry: install
-	bash scripts/train_poetry.sh
+	QUEUE="poetry-zh poetry-en" bash scripts/train_all.sh
 train-stock: install
-	bash scripts/train_stock.sh
+	QUEUE=stock bash scripts/train_all.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

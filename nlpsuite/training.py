@@ -120,6 +120,103 @@ def make_dev_metric_callback(
     return DevMetric()
 
 
+def epoch_timer(max_minutes: float = 0.0) -> Any:
+    """A Keras callback that records seconds per step and the load average of every epoch.
+
+    It only hooks epoch boundaries, never ``on_train_batch_end``, because a batch hook turns off
+    Keras's asynchronous callback dispatch for the whole run. The budget is therefore checked per
+    epoch: training stops at the end of the first epoch after which one more epoch (as long as the
+    last one, dev scoring included) would cross it. Keep epochs short (``steps_per_epoch``) when a
+    budget matters. ``timer.budget_check`` is the second callback that does the check; ``fit``
+    places it after every other callback.
+
+    Args:
+        max_minutes: wall-clock budget for the run in minutes (0 = none), checked per epoch.
+
+    Its ``summary()`` is what a model card shows: median seconds per step, mean and peak
+    1-minute load average while training, and the number of optimizer steps.
+
+    Example:
+
+    >>> timer = epoch_timer(max_minutes=30)
+    >>> timer.summary()["steps"]
+    0
+    """
+    import time
+
+    import keras
+
+    class _Timer(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.budget = max_minutes * 60.0
+            self.epochs: list[dict[str, float]] = []
+            self.stopped_by_budget = False
+
+        def _iterations(self) -> int:
+            optimizer = getattr(self.model, "optimizer", None)
+            return int(keras.ops.convert_to_numpy(optimizer.iterations)) if optimizer is not None else 0
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.start = time.perf_counter()
+            self.cycle_start = self.start
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch_start = time.perf_counter()
+            self.iterations_start = self._iterations()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            now = time.perf_counter()
+            steps = self._iterations() - self.iterations_start
+            self.epochs.append(
+                {
+                    "seconds": now - self.epoch_start,
+                    "steps": steps,
+                    "load": os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan"),
+                }
+            )
+
+        def summary(self) -> dict[str, Any]:
+            timed = [e for e in self.epochs if e["steps"] > 0]
+            # The first epoch includes tracing/compilation; leave it out when there are others.
+            steady = timed[1:] if len(timed) > 1 else timed
+            per_step = [e["seconds"] / e["steps"] for e in steady]
+            loads = [e["load"] for e in self.epochs]
+            return {
+                "steps": int(sum(e["steps"] for e in self.epochs)),
+                "seconds_per_step": round(float(np.median(per_step)), 4) if per_step else None,
+                "load_average_mean": round(float(np.mean(loads)), 2) if loads else None,
+                "load_average_max": round(float(np.max(loads)), 2) if loads else None,
+                "stopped_by_budget": self.stopped_by_budget,
+                "max_minutes": max_minutes,
+            }
+
+    class _BudgetCheck(keras.callbacks.Callback):
+        """Runs last in the epoch, after dev-metric callbacks, so their time counts in the cycle."""
+
+        def __init__(self, timer: _Timer) -> None:
+            super().__init__()
+            self.timer = timer
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            timer = self.timer
+            now = time.perf_counter()
+            cycle = now - timer.cycle_start
+            timer.cycle_start = now
+            if timer.budget > 0 and (now - timer.start) + cycle > timer.budget:
+                timer.stopped_by_budget = True
+                self.model.stop_training = True
+                print(
+                    f"time budget: stopping after epoch {epoch + 1} ({(now - timer.start) / 60:.1f} of "
+                    f"{max_minutes:g} min used; one more epoch takes about {cycle / 60:.1f} min)",
+                    flush=True,
+                )
+
+    timer = _Timer()
+    timer.budget_check = _BudgetCheck(timer)
+    return timer
+
+
 def checkpoint_dir_for(out: str | os.PathLike | None, task_name: str) -> Path:
     """Where a training run keeps its resumable checkpoints: ``<out>.ckpt`` beside the output folder."""
     out = Path(out) if out else Path("saved_models") / task_name
@@ -134,7 +231,14 @@ def backup_callback(checkpoint_dir: str | os.PathLike, resume: bool) -> Any:
     if not resume and checkpoint_dir.exists():
         shutil.rmtree(checkpoint_dir)
     checkpoint_dir.mkdir(parents=True, exist_ok=True)
-    return keras.callbacks.BackupAndRestore(backup_dir=str(checkpoint_dir), delete_checkpoint=True)
+
+    class EpochBackup(keras.callbacks.BackupAndRestore):
+        # Saves once per epoch only; dropping the batch hooks keeps Keras's asynchronous callback
+        # dispatch on (any overridden ``on_train_batch_end`` turns it off for every batch).
+        on_train_batch_begin = keras.callbacks.Callback.on_train_batch_begin
+        on_train_batch_end = keras.callbacks.Callback.on_train_batch_end
+
+    return EpochBackup(backup_dir=str(checkpoint_dir), delete_checkpoint=True)
 
 
 def fit(
@@ -147,14 +251,41 @@ def fit(
     checkpoint_dir: str | os.PathLike | None = None,
     resume: bool = False,
     verbose: int | None = None,
+    max_minutes: float = 0.0,
     **kwargs: Any,
 ) -> Any:
     """``model.fit`` with the suite's defaults: progress, resumable checkpoints, early stopping.
+
+    ``max_minutes`` is the run's wall-clock budget (0 = none), checked per epoch (see
+    :func:`epoch_timer`). The returned ``History`` carries ``history.timing``: seconds per step,
+    the load average while training and the step count, for the model card.
 
     A model built under ``MultiWorkerMirroredStrategy`` trains through our own step loop instead
     (see the module docstring); the arguments and the returned ``History`` are the same.
     """
     verbose = progress_verbosity() if verbose is None else verbose
+    timer = epoch_timer(max_minutes)
+    # The timer first (its epoch time excludes later callbacks), the budget check last (it sees
+    # the whole cycle, dev scoring included).
+    callbacks = [timer, *callbacks, timer.budget_check]
+    history = _fit(model, train, validation, epochs=epochs, callbacks=callbacks,
+                   checkpoint_dir=checkpoint_dir, resume=resume, verbose=verbose, **kwargs)
+    history.timing = timer.summary()
+    return history
+
+
+def _fit(
+    model: Any,
+    train: Any,
+    validation: Any,
+    *,
+    epochs: int,
+    callbacks: Sequence[Any],
+    checkpoint_dir: str | os.PathLike | None,
+    resume: bool,
+    verbose: int,
+    **kwargs: Any,
+) -> Any:
     strategy = _multiworker_strategy_of(model)
     if strategy is not None:
         return _fit_multiworker(
@@ -662,9 +793,16 @@ def training_info(
     epochs_run: int | None = None,
     data_notes: Sequence[str] = (),
     notes: Sequence[str] = (),
+    history: Any = None,
     **extra: Any,
 ) -> dict[str, Any]:
-    """The facts a model card needs, in the shape ``render_model_card`` reads."""
+    """The facts a model card needs, in the shape ``render_model_card`` reads.
+
+    ``history`` (what :func:`fit` returned) adds its timing: seconds per step and load average.
+    """
+    timing = getattr(history, "timing", None)
+    if timing:
+        extra = {"timing": timing, **extra}
     return {
         "data": data,
         "split": split,

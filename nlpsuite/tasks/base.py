@@ -351,6 +351,15 @@ def render_model_card(name: str, info: Mapping[str, Any], config: Any,
         lines.append(f"- Training time: {seconds / 60:.1f} min ({seconds:.0f} s)")
     if info.get("epochs_run") is not None:
         lines.append(f"- Epochs run: {info['epochs_run']}")
+    timing = info.get("timing") or {}
+    if timing.get("seconds_per_step") is not None:
+        lines.append(
+            f"- Speed: {timing['seconds_per_step']:.3f} s/step (median over epochs after the first), "
+            f"{timing['steps']:,} steps; load average while training {timing['load_average_mean']:.2f} "
+            f"mean, {timing['load_average_max']:.2f} peak (this machine has {os.cpu_count()} cores)"
+        )
+    if timing.get("stopped_by_budget"):
+        lines.append(f"- Stopped by its wall-clock budget of {timing['max_minutes']:g} min")
     if info.get("hardware"):
         lines.append(f"- Hardware: {info['hardware']}")
     if info.get("software"):

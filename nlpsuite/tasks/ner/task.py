@@ -237,13 +237,13 @@ class NerTask(Task):
         dev_callback = training.make_dev_metric_callback(
             lambda: task._score(splits.dev, splits.scheme)["f1"], "dev_f1", config.patience
         )
-        extra = [_TimeLimit(config.time_limit_minutes * 60)] if config.time_limit_minutes else []
         with TrainingClock() as clock:
-            training.fit(
+            history = training.fit(
                 model,
                 as_keras_dataset(batches),
                 epochs=config.epochs,
-                callbacks=[dev_callback, *extra, *callbacks],
+                callbacks=[dev_callback, *callbacks],
+                max_minutes=config.time_limit_minutes,
                 checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
                 resume=resume,
                 shuffle=False,  # TrainingBatches reorders its length buckets every epoch
@@ -255,6 +255,7 @@ class NerTask(Task):
             seconds=clock.seconds,
             model=model,
             epochs_run=len(dev_callback.history),
+            history=history,
             data_notes=data_notes,
             notes=_training_notes(config, preprocessor, best, dev_callback.best_epoch),
             title=f"NER ({'Chinese' if language == 'zh' else 'English'}) BiLSTM-CRF",
@@ -468,27 +469,6 @@ def looks_like_conll(text: str) -> bool:
     if sum(len(r) == width for r in rows) / len(rows) < 0.9:
         return False
     return width <= 2 or sum(bool(_TAG_LIKE.match(r[-1])) for r in rows) / len(rows) >= 0.9
-
-
-def _TimeLimit(seconds: float) -> Any:  # noqa: N802 - a callback factory, named like the class it returns
-    import time
-
-    import keras
-
-    class TimeLimit(keras.callbacks.Callback):
-        """Stops training after the first epoch that ends past ``seconds`` of wall-clock time."""
-
-        def on_train_begin(self, logs: dict | None = None) -> None:
-            self.start = time.monotonic()
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            if time.monotonic() - self.start > seconds:
-                print(
-                    f"epoch {epoch + 1}: time limit of {seconds / 60:.0f} min reached", flush=True
-                )
-                self.model.stop_training = True
-
-    return TimeLimit()
 
 
 def _seqeval_tags(tags: Sequence[str], scheme: str) -> list[str]:

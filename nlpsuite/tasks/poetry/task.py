@@ -80,20 +80,6 @@ class PoetryConfig(TaskConfig):
     init_from: str = ""
 
 
-def _time_budget_callback(minutes: float) -> Any:
-    import keras
-
-    class TimeBudget(keras.callbacks.Callback):
-        def on_train_begin(self, logs=None):
-            self.deadline = time.monotonic() + minutes * 60
-
-        def on_train_batch_end(self, batch, logs=None):
-            if time.monotonic() > self.deadline:
-                self.model.stop_training = True
-
-    return TimeBudget()
-
-
 class PoetryTask(Task):
     """Character LM with streamed, form-exact generation (see ``nlpsuite.tasks.poetry``)."""
 
@@ -144,8 +130,6 @@ class PoetryTask(Task):
             keras.callbacks.EarlyStopping("val_loss", patience=config.patience, restore_best_weights=True),
             *callbacks,
         ]
-        if config.time_budget_minutes:
-            all_callbacks.append(_time_budget_callback(config.time_budget_minutes))
         with TrainingClock() as clock:
             history = training.fit(
                 model,
@@ -155,6 +139,7 @@ class PoetryTask(Task):
                 callbacks=all_callbacks,
                 checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
                 resume=resume,
+                max_minutes=config.time_budget_minutes,
             )
         # Saved without the optimizer state (a third of the file size for Adam's two moments).
         clean = cls._build(len(codec), config)
@@ -167,6 +152,7 @@ class PoetryTask(Task):
             seconds=clock.seconds,
             model=clean,
             epochs_run=len(val),
+            history=history,
             data_notes=data_.notes,
             notes=[
                 f"training sequences: {_sequence_note(data_.mode, config)}",

@@ -114,6 +114,7 @@ class SentimentTask(Task):
             seconds=clock.seconds,
             model=task.model,
             epochs_run=epochs_run,
+            history=history,
             data_notes=splits.notes,
             notes=[
                 "## Notes",
