@@ -155,7 +155,8 @@ def measure_task(task: str, strategy: Any, steps: int, mixed: bool, jit_compile:
     """Trains ``task`` by its own ``Task.train`` and times ``steps`` training batches after the first epoch."""
     import keras
 
-    from nlpsuite.tasks.base import apply_overrides, get_task_class
+    from nlpsuite.cli import apply_overrides
+    from nlpsuite.tasks.base import get_task_class
 
     task_class = get_task_class(task)
     data, options = TASKS[task]

@@ -6,14 +6,19 @@ Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad inp
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+import types
+import typing
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
-from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import TASK_CLASSES
+from nlpsuite.errors import NlpsuiteError, OptionError
+from nlpsuite.tasks.base import RENAMED_OPTIONS, TASK_CLASSES
 
 EXIT_USAGE = 2
 
@@ -62,26 +67,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _train(args: argparse.Namespace) -> int:
     from nlpsuite import distribute
-    from nlpsuite.tasks.base import apply_overrides, get_task_class, parse_key_values
+    from nlpsuite.tasks.base import get_task_class
 
     task_class = get_task_class(args.task)
-    config = task_class.config_class()
     overrides = parse_key_values(args.set)
     for key, value in (("epochs", args.epochs), ("batch_size", args.batch_size),
                        ("strategy", args.strategy), ("mixed_precision", args.mixed_precision),
                        ("jit_compile", args.jit_compile)):
         if value is not None:
             overrides[key] = str(value)
-    config = apply_overrides(config, overrides)
+    config = apply_overrides(task_class.config_class(), overrides)
     if args.logical_cpus:
         distribute.split_cpu(args.logical_cpus)
-    distribute.set_mixed_precision(config.mixed_precision)
-    strategy = distribute.get_strategy(config.strategy)
     out = Path(args.out or Path("saved_models") / args.task)
-    data = args.data or getattr(task_class, "default_data", None)
+    data = args.data or task_class.default_data
     if not data:
         raise NlpsuiteError(f"--data is required for {args.task}")
-    task = task_class.train(data, config, strategy=strategy, out=out, resume=args.resume)
+    with as_flags({f.name for f in dataclasses.fields(config)}):
+        config.validate()  # before choosing devices: a typo should not wait for a strategy
+        distribute.set_mixed_precision(config.mixed_precision)
+        strategy = distribute.get_strategy(config.strategy)
+        task = task_class.train(data, config, strategy=strategy, out=out, resume=args.resume)
     if distribute.is_chief():
         task.save(out)
         print(f"saved {args.task} model to {out}")
@@ -106,13 +112,13 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 def _predict(args: argparse.Namespace) -> int:
     import nlpsuite
-    from nlpsuite.tasks.base import parse_key_values, parse_literal
 
     options = {k: parse_literal(v) for k, v in parse_key_values(args.set).items()}
     task = nlpsuite.load(args.model)
     inputs = args.inputs if args.inputs else [line.rstrip("\n") for line in sys.stdin]
-    for result in task.predict(inputs, **options):
-        print(json.dumps(result, ensure_ascii=False), flush=True)
+    with as_flags(options):
+        for result in task.predict(inputs, **options):
+            print(json.dumps(result, ensure_ascii=False), flush=True)
     return 0
 
 
@@ -131,6 +137,111 @@ def _info(_: argparse.Namespace) -> int:
         print(f"  {name:<16} {here:<8} {dataset.description}")
     print(f"tasks: {', '.join(TASK_CLASSES)}")
     return 0
+
+
+# ------------------------------------------------------------------------- options typed as flags
+# Config fields that have a flag of their own; every other option is ``--set KEY=VALUE``.
+OPTION_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "strategy": "--strategy"}
+
+
+@contextlib.contextmanager
+def as_flags(options: Collection[str]) -> Iterator[None]:
+    """Re-raises an ``OptionError`` about one of ``options`` in the flag syntax the user typed.
+
+    The library names the argument (``cell must be 'gru' or 'lstm' (got 'rnn')``); on the command line the
+    same error reads ``--set cell=rnn: cell must be 'gru' or 'lstm'``.
+    """
+    try:
+        yield
+    except OptionError as exc:
+        if exc.option not in options:
+            raise
+        raise NlpsuiteError(f"{flag_text(exc.option, exc.value)}: {exc.option} {exc.problem}") from None
+
+
+def flag_text(option: str, value: Any) -> str:
+    """How ``option=value`` is typed on the command line: ``--epochs 0``, ``--set cell=rnn``."""
+    if isinstance(value, bool) or value is None:
+        text = str(value).lower() if value is not None else "none"
+    elif isinstance(value, (list, tuple)):
+        text = ",".join(map(str, value))
+    else:
+        text = str(value)
+    if option in OPTION_FLAGS:
+        return f"{OPTION_FLAGS[option]} {text}"
+    return f"--set {option}={text}"
+
+
+def parse_key_values(pairs: Sequence[str]) -> dict[str, str]:
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` with a clear error for a pair without ``=``."""
+    result = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise NlpsuiteError(f"--set {pair!r}: expected KEY=VALUE")
+        result[key.strip()] = value
+    return result
+
+
+def apply_overrides(config: Any, overrides: Mapping[str, str]) -> Any:
+    """Returns a copy of ``config`` with ``--set KEY=VALUE`` strings applied, typed by the dataclass fields."""
+    hints = typing.get_type_hints(type(config))
+    changes = {}
+    for key, text in overrides.items():
+        if key not in hints:
+            renamed = f" (it is now called {RENAMED_OPTIONS[key]})" if key in RENAMED_OPTIONS else ""
+            raise NlpsuiteError(
+                f"--set {key}={text}: unknown option for {type(config).__name__}{renamed}; "
+                f"known: {', '.join(sorted(hints))}"
+            )
+        changes[key] = _coerce(str(text), hints[key], key)
+    return dataclasses.replace(config, **changes)
+
+
+def _coerce(text: str, annotation: Any, key: str) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if text.lower() in ("none", "null", ""):
+            return None
+        annotation = options[0]
+        origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        choices = typing.get_args(annotation)
+        if text not in choices:
+            raise NlpsuiteError(f"--set {key}={text}: choose one of {', '.join(map(str, choices))}")
+        return text
+    if origin in (list, tuple):
+        (item,) = typing.get_args(annotation)[:1] or (str,)
+        items = [_coerce(part.strip(), item, key) for part in text.split(",") if part.strip()]
+        return items if origin is list else tuple(items)
+    try:
+        if annotation is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if annotation in (int, float, str):
+            return annotation(text)
+    except ValueError:
+        raise NlpsuiteError(f"--set {key}={text}: expected {annotation.__name__}") from None
+    return text
+
+
+def parse_literal(text: str) -> Any:
+    """A predict option from the command line: int, float, bool, null or a plain string (never evaluated)."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    if lowered in ("none", "null"):
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
 
 
 COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "info": _info}

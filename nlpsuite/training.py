@@ -1,4 +1,6 @@
-"""Shared pieces of every task's training: seeds, callbacks, progress, early stopping, checkpoints.
+"""The one fit path every task uses: seeds, strategy scope, callbacks, progress, early stopping, checkpoints,
+the wall-clock budget and the model card's training facts (``TrainingRun`` ties them together for
+``Task.train``).
 
 Checkpoints live in ``<out>.ckpt/``: an interrupted ``nlpsuite train ... --resume`` continues from
 the last finished epoch with the optimizer state; a run that finishes deletes them. ``fit`` uses
@@ -16,6 +18,7 @@ import platform
 import random
 import shutil
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -142,8 +145,6 @@ def epoch_timer(max_minutes: float = 0.0) -> Any:
     >>> timer.summary()["steps"]
     0
     """
-    import time
-
     import keras
 
     class _Timer(keras.callbacks.Callback):
@@ -217,10 +218,160 @@ def epoch_timer(max_minutes: float = 0.0) -> Any:
     return timer
 
 
-def checkpoint_dir_for(out: str | os.PathLike | None, task_name: str) -> Path:
+def checkpoint_dir_for(out: str | os.PathLike) -> Path:
     """Where a training run keeps its resumable checkpoints: ``<out>.ckpt`` beside the output folder."""
-    out = Path(out) if out else Path("saved_models") / task_name
+    out = Path(out)
     return out.parent / f"{out.name}.ckpt"
+
+
+def strategy_scope(strategy: Any = None) -> contextlib.AbstractContextManager:
+    """``strategy.scope()``, or a scope that does nothing when there is no strategy (the default device)."""
+    return strategy.scope() if strategy is not None else contextlib.nullcontext()
+
+
+class TrainingRun:
+    """One ``Task.train`` call's shared plumbing: strategy scope, fit, early stopping, checkpoints, card facts.
+
+    ``Task.train`` makes one and hands it to the task's ``_train``, which builds the model under
+    ``run.scope()``, trains it with ``run.fit(...)`` and describes it with ``run.info(...)``. The clock
+    starts when the run is made, so the card's training time covers data loading and preprocessing too.
+
+    Args:
+        config: the task's config; ``epochs``, ``patience`` and ``max_minutes`` are read from it.
+        strategy: a strategy from ``nlpsuite.distribute.get_strategy``, or None for the default device.
+        callbacks: more Keras callbacks, run after the task's early stopping.
+        out: the folder the model will be saved to; checkpoints go to ``<out>.ckpt`` (None = keep none).
+        resume: continue from the checkpoint an interrupted run left in ``<out>.ckpt``.
+
+    Example:
+
+    >>> from nlpsuite.tasks.base import TaskConfig
+    >>> run = TrainingRun(TaskConfig(epochs=1))
+    >>> with run.scope():
+    ...     pass
+    >>> run.checkpoint_dir is None
+    True
+    """
+
+    def __init__(
+        self,
+        config: Any,
+        strategy: Any = None,
+        callbacks: Sequence[Any] = (),
+        out: str | os.PathLike | None = None,
+        resume: bool = False,
+    ) -> None:
+        from nlpsuite.errors import OptionError
+
+        if resume and out is None:
+            raise OptionError("resume", resume, "needs out, the folder whose <out>.ckpt checkpoints to continue")
+        self.config = config
+        self.strategy = strategy
+        self.callbacks = list(callbacks)
+        self.checkpoint_dir = checkpoint_dir_for(out) if out is not None else None
+        self.resume = resume
+        self.history: Any = None
+        self.monitor: str | None = None
+        self.mode = "min"
+        self._side_dirs: list[Path] = []
+        self._start = time.perf_counter()
+
+    @property
+    def seconds(self) -> float:
+        """Wall time since the run started."""
+        return time.perf_counter() - self._start
+
+    def scope(self) -> contextlib.AbstractContextManager:
+        """The scope to build and compile the model in (the strategy's, or a null one)."""
+        return strategy_scope(self.strategy)
+
+    def side_dir(self, name: str) -> Path | None:
+        """``<out>.ckpt-<name>``: a folder for state a resumed run needs besides the weights (vocabularies).
+
+        None when the run keeps no checkpoints. The folder is removed once ``fit`` has finished.
+        """
+        if self.checkpoint_dir is None:
+            return None
+        path = self.checkpoint_dir.parent / f"{self.checkpoint_dir.name}-{name}"
+        self._side_dirs.append(path)
+        return path
+
+    def fit(
+        self,
+        model: Any,
+        train: Any,
+        validation: Any = None,
+        *,
+        monitor: str | None = "val_loss",
+        mode: str = "min",
+        dev_metric: Callable[[], float] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Trains ``model`` with :func:`fit`, stopping early on ``monitor``; returns the ``History``.
+
+        Args:
+            model: the compiled model.
+            train: the training data (what ``model.fit`` takes as ``x``).
+            validation: ``validation_data`` for ``model.fit`` (None = none).
+            monitor: the logged value early stopping watches (None = no early stopping); the best epoch's
+                weights are restored at the end.
+            mode: ``min`` or ``max``: which way ``monitor`` improves.
+            dev_metric: a function that scores the dev set after each epoch; its value is logged as
+                ``monitor`` (for scores Keras cannot compute per batch: entity F1, BLEU).
+            **kwargs: more ``model.fit`` arguments (``shuffle``, ``steps_per_epoch``, ``y``, ...).
+        """
+        self.monitor, self.mode = monitor, mode
+        self.history = fit(
+            model,
+            train,
+            validation,
+            epochs=self.config.epochs,
+            callbacks=[*self._early_stopping(dev_metric), *self.callbacks],
+            checkpoint_dir=self.checkpoint_dir,
+            resume=self.resume,
+            max_minutes=self.config.max_minutes,
+            **kwargs,
+        )
+        for path in self._side_dirs:  # finished: nothing left to resume
+            shutil.rmtree(path, ignore_errors=True)
+        return self.history
+
+    def _early_stopping(self, dev_metric: Callable[[], float] | None) -> list[Any]:
+        import keras
+
+        if self.monitor is None:
+            return []
+        if dev_metric is not None:
+            return [make_dev_metric_callback(dev_metric, self.monitor, self.config.patience, self.mode)]
+        return [
+            keras.callbacks.EarlyStopping(
+                self.monitor, mode=self.mode, patience=self.config.patience, restore_best_weights=True
+            )
+        ]
+
+    def logged(self, name: str) -> list[float]:
+        """The values ``name`` took epoch by epoch in the last ``fit`` (empty when it was not logged)."""
+        return list(self.history.history.get(name, [])) if self.history is not None else []
+
+    def best(self) -> tuple[float, int] | None:
+        """``(best value, its epoch from 0)`` of the early-stopping monitor, or None when it was not logged."""
+        values = self.logged(self.monitor) if self.monitor else []
+        if not values:
+            return None
+        epoch = int(np.argmax(values) if self.mode == "max" else np.argmin(values))
+        return float(values[epoch]), epoch
+
+    def info(self, *, data: str, split: str, model: Any, **facts: Any) -> dict[str, Any]:
+        """The model card's training facts (see :func:`training_info`): time, epochs and speed of this run."""
+        return training_info(
+            data=data,
+            split=split,
+            seconds=self.seconds,
+            model=model,
+            epochs_run=len(self.logged("loss")),
+            history=self.history,
+            **facts,
+        )
 
 
 def backup_callback(checkpoint_dir: str | os.PathLike, resume: bool) -> Any:

@@ -25,6 +25,8 @@ import re
 import unicodedata
 from typing import NamedTuple
 
+from nlpsuite.errors import check_choice
+
 
 class Token(NamedTuple):
     """A token and its character span in the source text (``text == source[start:end]``)."""
@@ -89,13 +91,10 @@ def detect_language(text: str) -> str:
 
 def tokenize(text: str, language: str = "auto") -> list[Token]:
     """Tokens with offsets: per character for ``zh``, ``tokenize_en`` for ``en``; ``auto`` decides by script."""
+    check_choice("language", language, ("en", "zh", "auto"))
     if language == "auto":
         language = detect_language(text)
-    if language == "zh":
-        return tokenize_chars(text)
-    if language == "en":
-        return tokenize_en(text)
-    raise ValueError(f"unknown language {language!r}; use en, zh or auto")
+    return tokenize_chars(text) if language == "zh" else tokenize_en(text)
 
 
 def normalize_nfkc(text: str) -> str:

@@ -35,7 +35,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import NlpsuiteError, OptionError
 
 ENGLISH = ("en", "eng")
 CHINESE = ("zh", "cmn", "zho")
@@ -75,14 +75,12 @@ class Direction:
     def parse(cls, text: str) -> Direction:
         parts = text.strip().lower().split("-")
         if len(parts) != 2 or not all(parts):
-            raise NlpsuiteError(
-                f"direction {text!r}: expected SOURCE-TARGET such as spa-en or en-zh"
-            )
+            raise OptionError("direction", text, "must be SOURCE-TARGET such as spa-en or en-zh")
         source, target = parts
         if (source in ENGLISH) == (target in ENGLISH):
-            raise NlpsuiteError(
-                f"direction {text!r}: Anki files pair English with one other language, so "
-                "exactly one side must be en (e.g. spa-en, en-spa, zh-en)"
+            raise OptionError(
+                "direction", text, "must have English on exactly one side, as Anki files pair English with one "
+                "other language (e.g. spa-en, en-spa, zh-en)"
             )
         return cls(source, target)
 

@@ -17,15 +17,13 @@ import importlib
 import json
 import os
 import shutil
-import time
-import types
-import typing
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite import training
+from nlpsuite.errors import NlpsuiteError, OptionError
 
 # Lazy, so `nlpsuite info` and one app never pay for importing every other task.
 TASK_CLASSES: dict[str, str] = {
@@ -69,6 +67,8 @@ class TaskConfig:
         mixed_precision: ``mixed_float16`` on GPU / ``mixed_bfloat16`` elsewhere; losses stay float32.
         jit_compile: XLA-compile the train step.
         max_train_examples: cap on training examples (0 = all); for quick trials, never for reported models.
+        max_minutes: wall-clock budget of the run (0 = none), checked at the end of each epoch: training stops
+            when one more epoch would cross it, keeping the best dev epoch's weights as early stopping does.
     """
 
     epochs: int = 10
@@ -80,6 +80,24 @@ class TaskConfig:
     mixed_precision: bool = False
     jit_compile: bool = False
     max_train_examples: int = 0
+    max_minutes: float = 0.0
+
+    def validate(self) -> None:
+        """Raises ``OptionError`` for a value no training can use; task configs add their own checks."""
+        self.require_at_least(1, "epochs", "batch_size")
+        self.require_at_least(0, "patience", "max_train_examples", "max_minutes")
+        if not self.learning_rate > 0:
+            raise OptionError("learning_rate", self.learning_rate, "must be above 0")
+
+    def require_at_least(self, minimum: float, *names: str) -> None:
+        """Raises ``OptionError`` for the first option of ``names`` whose value is below ``minimum``."""
+        for name in names:
+            if getattr(self, name) < minimum:
+                raise OptionError(name, getattr(self, name), f"must be at least {minimum}")
+
+
+# Options renamed since models were committed: config.json files that use an old name still load.
+RENAMED_OPTIONS = {"time_limit_minutes": "max_minutes", "time_budget_minutes": "max_minutes"}
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
@@ -87,7 +105,12 @@ def config_to_dict(config: Any) -> dict[str, Any]:
 
 
 def config_from_dict(config_class: type, values: Mapping[str, Any]) -> Any:
-    """Builds a config, rejecting unknown keys with the list of known ones."""
+    """Builds a config, rejecting unknown keys with the list of known ones; old option names are mapped to
+    their new ones (``RENAMED_OPTIONS``)."""
+    values = dict(values)
+    for old, new in RENAMED_OPTIONS.items():
+        if old in values:
+            values.setdefault(new, values.pop(old))
     known = {f.name for f in dataclasses.fields(config_class)}
     unknown = sorted(set(values) - known)
     if unknown:
@@ -96,76 +119,6 @@ def config_from_dict(config_class: type, values: Mapping[str, Any]) -> Any:
             f"known: {', '.join(sorted(known))}"
         )
     return config_class(**values)
-
-
-def _coerce(text: str, annotation: Any, key: str) -> Any:
-    origin = typing.get_origin(annotation)
-    if origin in (typing.Union, types.UnionType):
-        options = [a for a in typing.get_args(annotation) if a is not type(None)]
-        if text.lower() in ("none", "null", ""):
-            return None
-        annotation = options[0]
-        origin = typing.get_origin(annotation)
-    if origin is typing.Literal:
-        choices = typing.get_args(annotation)
-        if text not in choices:
-            raise NlpsuiteError(f"--set {key}={text}: choose one of {', '.join(map(str, choices))}")
-        return text
-    if origin in (list, tuple):
-        (item,) = typing.get_args(annotation)[:1] or (str,)
-        items = [_coerce(part.strip(), item, key) for part in text.split(",") if part.strip()]
-        return items if origin is list else tuple(items)
-    try:
-        if annotation is bool:
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(text)
-        if annotation in (int, float, str):
-            return annotation(text)
-    except ValueError:
-        raise NlpsuiteError(f"--set {key}={text}: expected {annotation.__name__}") from None
-    return text
-
-
-def apply_overrides(config: Any, overrides: Mapping[str, str]) -> Any:
-    """Returns a copy of ``config`` with ``KEY=VALUE`` strings applied, typed by the dataclass fields."""
-    hints = typing.get_type_hints(type(config))
-    changes = {}
-    for key, text in overrides.items():
-        if key not in hints:
-            raise NlpsuiteError(
-                f"unknown option {key!r} for {type(config).__name__}; known: {', '.join(sorted(hints))}"
-            )
-        changes[key] = _coerce(str(text), hints[key], key)
-    return dataclasses.replace(config, **changes)
-
-
-def parse_key_values(pairs: Sequence[str]) -> dict[str, str]:
-    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` with a clear error for a pair without ``=``."""
-    result = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise NlpsuiteError(f"--set {pair!r}: expected KEY=VALUE")
-        result[key.strip()] = value
-    return result
-
-
-def parse_literal(text: str) -> Any:
-    """A predict option from the command line: int, float, bool, null or a plain string (never evaluated)."""
-    lowered = text.lower()
-    if lowered in ("true", "false"):
-        return lowered == "true"
-    if lowered in ("none", "null"):
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
 
 
 # ------------------------------------------------------------------------------------------ saving
@@ -216,7 +169,7 @@ def read_json(path: Path) -> dict[str, Any]:
 class Task:
     """Base class of the app tasks.
 
-    Subclasses set ``name`` and ``config_class`` and implement ``train``, ``evaluate``, ``predict``, and,
+    Subclasses set ``name`` and ``config_class`` and implement ``_train``, ``evaluate``, ``predict``, and,
     when they keep preprocessing state (vocabularies, tag sets, scalers), ``save_assets``/``load_assets``.
 
     Args:
@@ -230,6 +183,8 @@ class Task:
     config_class: ClassVar[type] = TaskConfig
     # The make target that builds a default model; shown when a model is missing.
     make_target: ClassVar[str] = ""
+    # The dataset the committed model is trained on: what ``train`` and ``nlpsuite train`` use without data.
+    default_data: ClassVar[str] = ""
 
     def __init__(self, config: Any, model: Any, assets: dict[str, Any] | None = None,
                  info: dict[str, Any] | None = None) -> None:
@@ -240,8 +195,37 @@ class Task:
 
     # -- the API every task implements
     @classmethod
-    def train(cls, data: str | os.PathLike, config: Any = None, strategy: Any = None,
-              callbacks: Sequence[Any] = (), **kwargs: Any) -> Task:
+    def train(cls, data: Any = None, config: Any = None, strategy: Any = None,
+              callbacks: Sequence[Any] = (), out: str | os.PathLike | None = None, resume: bool = False) -> Task:
+        """Trains a new task on ``data`` and returns it (``save`` keeps it).
+
+        Args:
+            data: a dataset name (``nlpsuite info`` lists them) or a file/folder path (None = the task's
+                ``default_data``, the dataset of its committed model).
+            config: the task's config (default: ``config_class()``).
+            strategy: a strategy from ``nlpsuite.distribute.get_strategy`` (None = the default device).
+            callbacks: more Keras callbacks for the fit.
+            out: the folder the task will be saved to; resumable checkpoints go to ``<out>.ckpt`` while it
+                trains (None = keep none).
+            resume: continue from the checkpoint an interrupted run left in ``<out>.ckpt``.
+
+        Example:
+
+        >>> import nlpsuite
+        >>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
+        >>> task = SentimentTask.train("sst2", SentimentConfig(epochs=1))  # doctest: +SKIP
+        >>> task.save("saved_models/my-sentiment")  # doctest: +SKIP
+        """
+        config = config if config is not None else cls.config_class()
+        config.validate()
+        training.set_seed(config.seed)
+        run = training.TrainingRun(config, strategy, callbacks, out, resume)
+        return cls._train(data if data is not None else cls.default_data, config, run)
+
+    @classmethod
+    def _train(cls, data: str | os.PathLike, config: Any, run: training.TrainingRun) -> Task:
+        """Data -> preprocessing -> model (built under ``run.scope()``) -> ``run.fit`` -> the task, its
+        ``info`` from ``run.info``. ``config`` is validated and the seeds are set."""
         raise NotImplementedError
 
     def evaluate(self, data: str | os.PathLike, split: str = "test") -> dict[str, Any]:
@@ -379,15 +363,3 @@ def render_model_card(name: str, info: Mapping[str, Any], config: Any,
         lines += ["", note] if note.startswith("#") else [f"- {note}"]
     lines.append("")
     return "\n".join(lines)
-
-
-class TrainingClock:
-    """Measures wall time of a training run and describes the machine for the model card."""
-
-    def __enter__(self) -> TrainingClock:
-        self.start = time.perf_counter()
-        self.seconds = 0.0
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.seconds = time.perf_counter() - self.start

@@ -1,9 +1,11 @@
 import dataclasses
 import json
+import re
+from pathlib import Path
 
 import pytest
 
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks import base
 
 
@@ -17,33 +19,38 @@ class ToyConfig(base.TaskConfig):
     sizes: tuple[int, ...] = (1, 2)
 
 
-def test_overrides_are_typed():
-    config = base.apply_overrides(ToyConfig(), {"units": "16", "bidirectional": "true", "dropout": "0.5",
-                                                "vectors": "none", "sizes": "3,4"})
-    assert (config.units, config.bidirectional, config.dropout, config.vectors, config.sizes) == (
-        16, True, 0.5, None, (3, 4))
-
-
-@pytest.mark.parametrize("pair, match", [({"units": "many"}, "expected int"),
-                                         ({"colour": "red"}, "unknown option"),
-                                         ({"bidirectional": "maybe"}, "expected bool")])
-def test_bad_overrides_say_what_is_wrong(pair, match):
-    with pytest.raises(NlpsuiteError, match=match):
-        base.apply_overrides(ToyConfig(), pair)
-
-
-def test_key_values_and_literals():
-    assert base.parse_key_values(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
-    with pytest.raises(NlpsuiteError, match="KEY=VALUE"):
-        base.parse_key_values(["novalue"])
-    assert [base.parse_literal(t) for t in ("3", "0.5", "true", "null", "春夏")] == [3, 0.5, True, None, "春夏"]
-
-
 def test_config_round_trip_rejects_unknown_keys():
     config = ToyConfig(units=4)
     assert base.config_from_dict(ToyConfig, base.config_to_dict(config)) == config
     with pytest.raises(NlpsuiteError, match="unknown option"):
         base.config_from_dict(ToyConfig, {"nope": 1})
+
+
+@pytest.mark.parametrize("old", ["time_limit_minutes", "time_budget_minutes"])
+def test_configs_saved_with_an_old_budget_name_still_load(old):
+    assert base.config_from_dict(ToyConfig, {"units": 4, old: 42.0}).max_minutes == 42.0
+    # A file that somehow has both names keeps the new one.
+    assert base.config_from_dict(ToyConfig, {old: 1.0, "max_minutes": 2.0}).max_minutes == 2.0
+
+
+@pytest.mark.parametrize("name", ["ner-en", "ner-zh", "poetry-en", "poetry-zh", "translation-spa-en"])
+def test_committed_models_keep_their_budget_under_the_new_name(name):
+    directory = Path(__file__).parents[2] / "saved_models" / name
+    saved = json.loads((directory / "config.json").read_text())["config"]
+    task_class = base.get_task_class(json.loads((directory / "config.json").read_text())["task"])
+    config = base.config_from_dict(task_class.config_class, saved)
+    old = saved.get("time_limit_minutes", saved.get("time_budget_minutes", saved.get("max_minutes")))
+    assert config.max_minutes == old > 0
+
+
+@pytest.mark.parametrize("changes, match", [
+    ({"epochs": 0}, "epochs must be at least 1 (got 0)"),
+    ({"max_minutes": -1.0}, "max_minutes must be at least 0"),
+    ({"learning_rate": 0.0}, "learning_rate must be above 0"),
+])
+def test_validate_names_the_option(changes, match):
+    with pytest.raises(OptionError, match=re.escape(match)):
+        dataclasses.replace(ToyConfig(), **changes).validate()
 
 
 def test_atomic_directory_keeps_old_on_failure(tmp_path):

@@ -1,9 +1,16 @@
+import dataclasses
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from nlpsuite import cli
+from nlpsuite.errors import NlpsuiteError, OptionError
+from nlpsuite.tasks.base import TaskConfig
+
+ROOT = Path(__file__).parents[2]
 
 
 def run_cli(*args):
@@ -37,3 +44,90 @@ def test_strategy_names_are_checked():
 
     with pytest.raises(NlpsuiteError, match="unknown strategy 'quantum'"):
         distribute.get_strategy("quantum")
+
+
+@dataclasses.dataclass
+class ToyConfig(TaskConfig):
+    units: int = 8
+    cell: str = "gru"
+    bidirectional: bool = False
+    dropout: float = 0.1
+    vectors: str | None = None
+    sizes: tuple[int, ...] = (1, 2)
+
+
+def test_overrides_are_typed():
+    config = cli.apply_overrides(ToyConfig(), {"units": "16", "bidirectional": "true", "dropout": "0.5",
+                                               "vectors": "none", "sizes": "3,4"})
+    assert (config.units, config.bidirectional, config.dropout, config.vectors, config.sizes) == (
+        16, True, 0.5, None, (3, 4))
+
+
+@pytest.mark.parametrize("pair, match", [({"units": "many"}, "expected int"),
+                                         ({"colour": "red"}, "unknown option"),
+                                         ({"time_limit_minutes": "5"}, "it is now called max_minutes"),
+                                         ({"bidirectional": "maybe"}, "expected bool")])
+def test_bad_overrides_say_what_is_wrong(pair, match):
+    with pytest.raises(NlpsuiteError, match=match):
+        cli.apply_overrides(ToyConfig(), pair)
+
+
+def test_key_values_and_literals():
+    assert cli.parse_key_values(["a=1", "b=x=y"]) == {"a": "1", "b": "x=y"}
+    with pytest.raises(NlpsuiteError, match="KEY=VALUE"):
+        cli.parse_key_values(["novalue"])
+    assert [cli.parse_literal(t) for t in ("3", "0.5", "true", "null", "春夏")] == [3, 0.5, True, None, "春夏"]
+
+
+def test_library_errors_get_the_flag_syntax():
+    with pytest.raises(NlpsuiteError) as caught, cli.as_flags({"cell", "epochs"}):
+        raise OptionError("cell", "rnn", "must be 'gru' or 'lstm'")
+    assert str(caught.value) == "--set cell=rnn: cell must be 'gru' or 'lstm'"
+    with pytest.raises(NlpsuiteError, match=r"^--epochs 0: epochs must be at least 1$"), cli.as_flags({"epochs"}):
+        raise OptionError("epochs", 0, "must be at least 1")
+    # An argument the user cannot set keeps the library's wording.
+    with pytest.raises(OptionError, match=r"^resume needs out"), cli.as_flags({"epochs"}):
+        raise OptionError("resume", True, "needs out")
+
+
+def _one_error_line(argv, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    return err
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["train", "ner", "--set", "language=fr"], "--set language=fr: language must be one of 'auto', 'en', 'zh'"),
+    (["train", "ner", "--epochs", "0"], "--epochs 0: epochs must be at least 1"),
+    (["train", "ner", "--set", "time_limit_minutes=5"], "it is now called max_minutes"),
+    (["train", "poetry", "--set", "max_minutes=-1"], "--set max_minutes=-1.0: max_minutes must be at least 0"),
+    (["train", "sentiment", "--set", "max_vocab=2"], "--set max_vocab=2: max_vocab must be at least 3"),
+    (["train", "translation", "--set", "attention=additive"], "--set attention=additive: choose one of luong"),
+    (["train", "translation", "--set", "direction=spa-fr"],
+     "--set direction=spa-fr: direction must have English on exactly one side"),
+    (["train", "stock", "--set", "cell=rnn"], "--set cell=rnn: cell must be 'gru' or 'lstm'"),
+    (["train", "stock", "--set", "train_end=2007-13-45"], "--set train_end=2007-13-45: train_end must be a date"),
+])
+def test_bad_training_options_are_one_error_line(argv, expected, capsys):
+    assert expected in _one_error_line(argv, capsys)
+
+
+def test_a_walk_forward_longer_than_the_data_is_one_error_line_before_any_fit(tmp_path, capsys):
+    data = tmp_path / "series.csv"
+    dates = np.busday_offset(np.datetime64("2015-01-01"), np.arange(560), roll="forward")
+    close = 50 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 560)))
+    data.write_text("Date,Close\n" + "".join(f"{d},{c:.4f}\n" for d, c in zip(dates, close, strict=True)))
+    argv = ["train", "stock", "--data", str(data), "--out", str(tmp_path / "stock"), "--set", "lookback=20",
+            "--set", "horizon=5", "--set", "train_end=", "--set", "min_train_days=100000"]
+    err = _one_error_line(argv, capsys)
+    assert "--set min_train_days=100000: min_train_days must be below the longest series' length (560 rows)" in err
+    assert not (tmp_path / "stock").exists()
+
+
+@pytest.mark.skipif(not (ROOT / "saved_models" / "translation-spa-en" / "config.json").exists(),
+                    reason="needs the committed translation model")
+def test_bad_predict_options_are_one_error_line(capsys):
+    argv = ["predict", "--model", str(ROOT / "saved_models" / "translation-spa-en"), "--set", "beam_size=0", "hola"]
+    err = _one_error_line(argv, capsys)
+    assert "--set beam_size=0: beam_size must be a whole number from 1 to 64" in err

@@ -139,5 +139,5 @@ def test_network_takes_the_vectors_and_masks_padding(preprocessor):
         [1, 1, 1],
         [1, 0, 0],
     ]  # the CRF's mask: padding is not a token
-    with pytest.raises(NlpsuiteError, match="choose lstm or gru"):
+    with pytest.raises(NlpsuiteError, match="cell must be 'lstm' or 'gru'"):
         ner_model.build_model(NerConfig(cell="transformer"), preprocessor)

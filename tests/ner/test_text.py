@@ -50,3 +50,10 @@ def test_language_detection():
     assert [t.text for t in tokenize("在北京", "auto")] == ["在", "北", "京"]
     with pytest.raises(ValueError, match="unknown language"):
         tokenize("x", "fr")
+
+
+def test_an_unknown_language_names_the_argument():
+    from nlpsuite.errors import OptionError
+
+    with pytest.raises(OptionError, match="language must be one of 'en', 'zh', 'auto' \\(got 'fr'\\)"):
+        tokenize("Bonjour", "fr")

@@ -96,3 +96,15 @@ def test_cli_errors_are_one_line(tiny_model, argv, match, capsys):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and match in err and err.count("\n") == 1
+
+
+def test_backtest_errors_are_user_errors(series_csv):
+    from nlpsuite.data import prices
+    from nlpsuite.errors import OptionError
+    from nlpsuite.tasks.stock import backtest, features
+
+    datas = [features.prepare(prices.read_prices(str(series_csv)))]
+    with pytest.raises(OptionError, match=r"min_train must be below the longest series' length \(560 rows\)"):
+        backtest.walk_forward(datas, lookback=20, horizon=5, make_model=lambda: None, min_train=10_000)
+    with pytest.raises(nlpsuite.NlpsuiteError, match="no origin to forecast"):
+        backtest.Forecasts.concat([])

@@ -74,3 +74,10 @@ def test_tokenizer_round_trip_and_unknown_characters():
     for text in set(texts):
         assert tokenizer.decode(tokenizer.encode([text])[0]) == text
     assert 1 in tokenizer.encode(["Ωmega"])[0]  # unseen letters map to [UNK], not an error
+
+
+def test_an_unknown_attention_names_the_argument():
+    from nlpsuite.errors import OptionError
+
+    with pytest.raises(OptionError, match="attention must be 'luong' or 'bahdanau' \\(got 'additive'\\)"):
+        TranslationModel(20, 30, embedding_dim=8, units=8, attention="additive")

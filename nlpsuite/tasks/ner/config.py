@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 
+from nlpsuite.data import conll
+from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import TaskConfig
+
+OPTIMIZERS = ("adam", "nadam", "adamw", "sgd")
+TRAINING_SCHEMES = ("BIOES", "BIO", "BMES")
 
 
 @dataclasses.dataclass
@@ -43,8 +48,6 @@ class NerConfig(TaskConfig):
         predict_batch_size: sentences per batch in ``predict``/``evaluate``.
         predict_jit: XLA-compile ``predict`` (raw text): ~5x lower latency on CPU, at the cost of one
             compilation per padded shape (lengths and batch sizes round up to powers of two).
-        time_limit_minutes: stop after the first epoch that ends past this wall-clock budget (0 = none);
-            the best dev epoch's weights are kept as with early stopping.
     """
 
     epochs: int = 30
@@ -78,4 +81,18 @@ class NerConfig(TaskConfig):
     pad_to: int = 8
     predict_batch_size: int = 256
     predict_jit: bool = True
-    time_limit_minutes: float = 0.0
+
+    def validate(self) -> None:
+        super().validate()
+        check_choice("language", self.language, ("auto", "en", "zh"))
+        check_choice("cell", self.cell, ("lstm", "gru"))
+        check_choice("char_encoder", self.char_encoder, ("cnn", "bilstm", "none"))
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        if not 0.0 <= self.dropout < 1.0:
+            raise OptionError("dropout", self.dropout, "must be in [0, 1)")
+        try:
+            scheme = conll.normalize_scheme(self.scheme)
+        except NlpsuiteError:
+            scheme = None
+        if scheme not in TRAINING_SCHEMES:
+            raise OptionError("scheme", self.scheme, "must be BIOES, BIO or BMES (IOB1 data is converted)")

@@ -13,16 +13,16 @@ from typing import Any
 import keras
 import numpy as np
 
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import check_choice
 from nlpsuite.layers.char_embedding import CharEmbedding
 from nlpsuite.layers.crf import CRF, CRFLoss, split_crf_output
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.ops.crf import crf_pairwise_decode, crf_pairwise_marginals
+from nlpsuite.tasks.ner.config import OPTIMIZERS
 from nlpsuite.tasks.ner.preprocess import CASING, NerPreprocessor
 
 CRF_LAYER = "crf"
 WORD_EMBEDDING = "word_embedding"
-_OPTIMIZERS = ("adam", "nadam", "adamw", "sgd")
 
 
 def without_optimizer(model: Any) -> Any:
@@ -38,12 +38,7 @@ def build_model(
     config: Any, preprocessor: NerPreprocessor, word_vectors: np.ndarray | None = None
 ) -> Any:
     """The functional BiLSTM-CRF; ``word_vectors`` (``[vocab, word_dim]``) initialises the word embedding."""
-    if config.cell not in ("lstm", "gru"):
-        raise NlpsuiteError(f"--set cell={config.cell}: choose lstm or gru")
-    if config.char_encoder not in ("cnn", "bilstm", "none"):
-        raise NlpsuiteError(f"--set char_encoder={config.char_encoder}: choose cnn, bilstm or none")
-    if not 0.0 <= config.dropout < 1.0:
-        raise NlpsuiteError(f"--set dropout={config.dropout}: must be in [0, 1)")
+    config.validate()
     words = keras.Input((None,), dtype="int32", name="words")
     inputs = {"words": words}
     # Every real token has a word id >= 1 (<unk> is 1), so this is the one mask for all layers. It is
@@ -120,18 +115,12 @@ def make_optimizer(config: Any, steps_per_epoch: int) -> Any:
         learning_rate = keras.optimizers.schedules.InverseTimeDecay(
             config.learning_rate, decay_steps=max(1, steps_per_epoch), decay_rate=config.lr_decay
         )
+    check_choice("optimizer", config.optimizer, OPTIMIZERS)
     clip = {"clipnorm": config.clipnorm} if config.clipnorm else {}
-    if config.optimizer == "adam":
-        return keras.optimizers.Adam(learning_rate, **clip)
-    if config.optimizer == "nadam":
-        return keras.optimizers.Nadam(learning_rate, **clip)
-    if config.optimizer == "adamw":
-        return keras.optimizers.AdamW(learning_rate, **clip)
     if config.optimizer == "sgd":
         return keras.optimizers.SGD(learning_rate, momentum=0.9, **clip)
-    raise NlpsuiteError(
-        f"--set optimizer={config.optimizer}: choose one of {', '.join(_OPTIMIZERS)}"
-    )
+    kinds = {"adam": keras.optimizers.Adam, "nadam": keras.optimizers.Nadam, "adamw": keras.optimizers.AdamW}
+    return kinds[config.optimizer](learning_rate, **clip)
 
 
 def compile_model(model: Any, config: Any, steps_per_epoch: int) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import os
 import random
@@ -17,7 +18,7 @@ from nlpsuite import training
 from nlpsuite.data import conll, registry
 from nlpsuite.data.text import cjk_ratio, tokenize
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import MODEL_FILE, Task, TrainingClock
+from nlpsuite.tasks.base import MODEL_FILE, Task
 from nlpsuite.tasks.ner import model as ner_model
 from nlpsuite.tasks.ner.config import NerConfig
 from nlpsuite.tasks.ner.preprocess import (
@@ -118,13 +119,31 @@ def _drop_overlap(train: list[conll.Sentence], held_out: list[conll.Sentence]) -
     return removed
 
 
-def _resolve_language(config: NerConfig, sentences: Sequence[conll.Sentence]) -> str:
-    if config.language in ("en", "zh"):
-        return config.language
-    if config.language != "auto":
-        raise NlpsuiteError(f"--set language={config.language}: choose en, zh or auto")
-    sample = "".join(t for s in sentences[:500] for t in s.tokens)
-    return "zh" if cjk_ratio(sample) >= 1 / 3 else "en"
+def _resolve_config(config: NerConfig, sentences: Sequence[conll.Sentence]) -> NerConfig:
+    """``config`` with ``auto`` choices made from the training data: its language, bigrams and scheme name."""
+    language = config.language
+    if language == "auto":
+        sample = "".join(t for s in sentences[:500] for t in s.tokens)
+        language = "zh" if cjk_ratio(sample) >= 1 / 3 else "en"
+    bigrams = (language == "zh") if config.bigrams is None else config.bigrams
+    return dataclasses.replace(config, language=language, bigrams=bigrams, scheme=conll.normalize_scheme(config.scheme))
+
+
+def _build_preprocessor(config: NerConfig, splits: Splits, extra_words: Sequence[str]) -> NerPreprocessor:
+    return NerPreprocessor.build(
+        splits.train,
+        scheme=config.scheme,
+        data_scheme=splits.scheme,
+        language=config.language,
+        use_bigrams=config.bigrams,
+        use_chars=config.language == "en" and config.char_encoder != "none",
+        use_casing=config.casing_dim > 0,
+        lowercase=config.lowercase,
+        min_word_count=config.min_word_count,
+        min_bigram_count=config.min_bigram_count,
+        max_word_chars=config.max_word_chars,
+        extra_words=extra_words,
+    )
 
 
 class NerTask(Task):
@@ -146,124 +165,58 @@ class NerTask(Task):
     make_target: ClassVar[str] = "train-ner"
     default_data: ClassVar[str] = "conll2003"
 
-    def __init__(
-        self,
-        config: NerConfig,
-        model: Any,
-        assets: dict[str, Any] | None = None,
-        info: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(config, model, assets, info)
-        self._infer: dict[bool, Any] = {}
-
     @property
     def preprocessor(self) -> NerPreprocessor:
         return self.assets["preprocessor"]
 
     # ------------------------------------------------------------------------------------- training
     @classmethod
-    def train(
-        cls,
-        data: str | os.PathLike,
-        config: NerConfig | None = None,
-        strategy: Any = None,
-        callbacks: Sequence[Any] = (),
-        out: str | os.PathLike | None = None,
-        resume: bool = False,
-    ) -> NerTask:
-        config = config or NerConfig()
-        training.set_seed(config.seed)
+    def _train(cls, data: str | os.PathLike, config: NerConfig, run: training.TrainingRun) -> NerTask:
         splits = load_training_splits(data, config.max_train_examples, config.seed)
-        language = _resolve_language(config, splits.train)
-        use_bigrams = (language == "zh") if config.bigrams is None else config.bigrams
-        config = dataclasses.replace(
-            config,
-            language=language,
-            bigrams=use_bigrams,
-            scheme=conll.normalize_scheme(config.scheme),
-        )
-        if config.scheme == "IOB1":
-            raise NlpsuiteError(
-                "--set scheme=IOB1: train in BIOES, BIO or BMES (IOB1 data is converted)"
-            )
+        config = _resolve_config(config, splits.train)
         vector_words, vectors = [], None
         if config.pretrained_vectors:
-            vector_words, vectors = load_vectors(
-                config.pretrained_vectors, config.lowercase, config.max_vectors
-            )
-        preprocessor = NerPreprocessor.build(
-            splits.train,
-            scheme=config.scheme,
-            data_scheme=splits.scheme,
-            language=language,
-            use_bigrams=use_bigrams,
-            use_chars=language == "en" and config.char_encoder != "none",
-            use_casing=config.casing_dim > 0,
-            lowercase=config.lowercase,
-            min_word_count=config.min_word_count,
-            min_bigram_count=config.min_bigram_count,
-            max_word_chars=config.max_word_chars,
-            extra_words=vector_words,
-        )
-        initial = None
+            vector_words, vectors = load_vectors(config.pretrained_vectors, config.lowercase, config.max_vectors)
+        preprocessor = _build_preprocessor(config, splits, vector_words)
         data_notes = [
             *([DATASET_NOTES[str(data)]] if str(data) in DATASET_NOTES else []),
             *splits.notes,
             f"Data tag scheme: {splits.scheme}; trained in {config.scheme}",
         ]
+        initial = None
         if vectors is not None:
-            initial, found = embedding_matrix(
-                preprocessor.words, vector_words, vectors, config.seed
-            )
+            initial, found = embedding_matrix(preprocessor.words, vector_words, vectors, config.seed)
             config = dataclasses.replace(config, word_dim=int(vectors.shape[1]))
             data_notes.append(
                 f"Pretrained vectors: {Path(config.pretrained_vectors).name} "
                 f"({found:,} of {len(preprocessor.words):,} vocabulary words)"
             )
-        batches = TrainingBatches(
-            preprocessor,
-            splits.train,
-            splits.scheme,
-            config.batch_size,
-            config.unk_replace,
-            config.seed,
-            config.pad_to,
-        )
-        scope = strategy.scope() if strategy is not None else _null_scope()
-        with scope:
+        batches = TrainingBatches(preprocessor, splits.train, splits.scheme, config.batch_size,
+                                  config.unk_replace, config.seed, config.pad_to)
+        with run.scope():
             model = ner_model.build_model(config, preprocessor, initial)
             ner_model.compile_model(model, config, steps_per_epoch=len(batches))
         task = cls(config, model, {"preprocessor": preprocessor})
-        dev_callback = training.make_dev_metric_callback(
-            lambda: task._score(splits.dev, splits.scheme)["f1"], "dev_f1", config.patience
-        )
-        with TrainingClock() as clock:
-            history = training.fit(
-                model,
-                as_keras_dataset(batches),
-                epochs=config.epochs,
-                callbacks=[dev_callback, *callbacks],
-                max_minutes=config.time_limit_minutes,
-                checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
-                resume=resume,
-                shuffle=False,  # TrainingBatches reorders its length buckets every epoch
-            )
-        best = dev_callback.best if np.isfinite(dev_callback.best) else None
-        task.info = training.training_info(
+        run.fit(model, as_keras_dataset(batches), monitor="dev_f1", mode="max",
+                dev_metric=lambda: task._score(splits.dev, splits.scheme)["f1"],
+                shuffle=False)  # TrainingBatches reorders its length buckets every epoch
+        task.info = run.info(
             data=str(data),
             split="train (early stopping on dev entity F1)",
-            seconds=clock.seconds,
             model=model,
-            epochs_run=len(dev_callback.history),
-            history=history,
             data_notes=data_notes,
-            notes=_training_notes(config, preprocessor, best, dev_callback.best_epoch),
-            title=f"NER ({'Chinese' if language == 'zh' else 'English'}) BiLSTM-CRF",
+            notes=_training_notes(config, preprocessor, run.best()),
+            title=f"NER ({'Chinese' if config.language == 'zh' else 'English'}) BiLSTM-CRF",
             summary=_summary(config, preprocessor),
         )
         return task
 
     # ------------------------------------------------------------------------------------ inference
+    @functools.cached_property
+    def _infer(self) -> dict[bool, Any]:
+        """The inference functions made so far, with and without XLA."""
+        return {}
+
     def _inference(self, jit_compile: bool = False) -> Any:
         if jit_compile not in self._infer:
             self._infer[jit_compile] = ner_model.inference_function(self.model, jit_compile)
@@ -480,12 +433,6 @@ def _seqeval_tags(tags: Sequence[str], scheme: str) -> list[str]:
     )
 
 
-def _null_scope() -> Any:
-    import contextlib
-
-    return contextlib.nullcontext()
-
-
 def _summary(config: NerConfig, preprocessor: NerPreprocessor) -> str:
     parts = [f"{'character' if config.language == 'zh' else 'word'} embedding {config.word_dim}"]
     if config.language == "en" and config.char_encoder != "none":
@@ -502,7 +449,7 @@ def _summary(config: NerConfig, preprocessor: NerPreprocessor) -> str:
 
 
 def _training_notes(
-    config: NerConfig, preprocessor: NerPreprocessor, best: float | None, best_epoch: int
+    config: NerConfig, preprocessor: NerPreprocessor, best: tuple[float, int] | None
 ) -> list[str]:
     sizes = [f"{len(preprocessor.words):,} {'characters' if config.language == 'zh' else 'words'}"]
     if preprocessor.chars is not None:
@@ -511,8 +458,6 @@ def _training_notes(
         sizes.append(f"{len(preprocessor.bigrams):,} bigrams")
     notes = [f"Vocabulary: {', '.join(sizes)}"]
     if best is not None:
-        notes.append(
-            f"Best dev entity F1 {best:.4f} at epoch {best_epoch + 1} (weights of that epoch kept)"
-        )
+        notes.append(f"Best dev entity F1 {best[0]:.4f} at epoch {best[1] + 1} (weights of that epoch kept)")
     notes.append("Confidence of an entity = the smallest CRF marginal probability of its tags")
     return notes

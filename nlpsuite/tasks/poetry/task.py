@@ -11,10 +11,9 @@ for char in task.stream("", form="wujue"):                      # one character 
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -22,8 +21,8 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import corpus, registry
-from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.errors import NlpsuiteError, OptionError
+from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.poetry import preprocess
 from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
 
@@ -51,8 +50,6 @@ class PoetryConfig(TaskConfig):
         forms: regulated forms kept from poem corpora.
         simplified: convert traditional characters to simplified (OpenCC t2s) for poem corpora.
         clipnorm: gradient norm clipping (RNNs need it).
-        time_budget_minutes: stop training after this many minutes (0 = no limit); the best dev
-            weights so far are kept.
         form_samples: poems sampled by ``evaluate`` for ``form_validity``.
         init_from: a saved poetry model folder to continue training from (its vocabulary and
             weights; the architecture options must match it). The optimizer starts afresh.
@@ -74,7 +71,6 @@ class PoetryConfig(TaskConfig):
     forms: list[str] = dataclasses.field(default_factory=lambda: list(corpus.FORMS))
     simplified: bool = True
     clipnorm: float = 5.0
-    time_budget_minutes: float = 0.0
     form_samples: int = 100
     init_from: str = ""
 
@@ -94,29 +90,18 @@ class PoetryTask(Task):
         return str(data), preprocess.load_corpus(path, config.forms, config.simplified, config.max_train_examples)
 
     @classmethod
-    def train(
-        cls,
-        data: Any,
-        config: PoetryConfig | None = None,
-        strategy: Any = None,
-        callbacks: Sequence[Any] = (),
-        out: Any = None,
-        resume: bool = False,
-    ) -> PoetryTask:
+    def _train(cls, data: Any, config: PoetryConfig, run: training.TrainingRun) -> PoetryTask:
         import keras
 
-        config = config or PoetryConfig()
-        training.set_seed(config.seed)
         name, data_ = cls._read(data, config)
         previous = _init_model(config) if config.init_from else None
         codec = previous.codec if previous else CharCodec.build(data_, config.max_vocab, config.min_count)
         if codec.mode != data_.mode:
-            raise NlpsuiteError(
-                f"init_from={config.init_from} is a {codec.mode} model but {data} is a {data_.mode} corpus"
+            raise OptionError(
+                "init_from", config.init_from, f"is a {codec.mode} model but {data} is a {data_.mode} corpus"
             )
         train_batches, dev_batches = _batches(codec, data_, config)
-        scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
-        with scope:
+        with run.scope():
             model = cls._build(len(codec), config)
             model.compile(
                 optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
@@ -125,49 +110,17 @@ class PoetryTask(Task):
             )
             if previous:
                 model.set_weights(previous.model.get_weights())
-        all_callbacks = [
-            keras.callbacks.EarlyStopping("val_loss", patience=config.patience, restore_best_weights=True),
-            *callbacks,
-        ]
-        with TrainingClock() as clock:
-            history = training.fit(
-                model,
-                train_batches,
-                dev_batches,
-                epochs=config.epochs,
-                callbacks=all_callbacks,
-                checkpoint_dir=training.checkpoint_dir_for(out, cls.name),
-                resume=resume,
-                max_minutes=config.time_budget_minutes,
-            )
+        run.fit(model, train_batches, dev_batches, monitor="val_loss")
         # Saved without the optimizer state (a third of the file size for Adam's two moments).
         clean = cls._build(len(codec), config)
         clean.set_weights(model.get_weights())
-        val = history.history.get("val_loss", [])
         task = cls(config, clean, {"codec": codec})
-        task.info = training.training_info(
+        task.info = run.info(
             data=name,
             split="poems split 90/5/5 by text hash" if data_.mode == "poems" else "contiguous 85/5/10",
-            seconds=clock.seconds,
             model=clean,
-            epochs_run=len(val),
-            history=history,
             data_notes=data_.notes,
-            notes=[
-                f"training sequences: {_sequence_note(data_.mode, config)}",
-                f"vocabulary: {len(codec):,} symbols (most frequent characters; rarer -> <unk>)",
-                f"best dev loss {min(val):.4f} nats/symbol" if val else "no dev loss recorded",
-                f"one epoch = {config.steps_per_epoch} random batches of {config.batch_size}",
-                *(
-                    [
-                        f"continued from {config.init_from} (trained "
-                        f"{previous.info.get('training_seconds')} s, "
-                        f"{previous.info.get('epochs_run')} epochs before)"
-                    ]
-                    if previous
-                    else []
-                ),
-            ],
+            notes=_training_notes(config, data_.mode, codec, run.best(), previous),
             title="poetry-zh (Tang regulated verse)" if data_.mode == "poems" else "poetry-en (char LM)",
         )
         return task
@@ -215,9 +168,8 @@ class PoetryTask(Task):
         stream."""
         if self.codec.mode == "text":
             ids = self.codec.encode(split_data)
-            # A few contiguous streams run side by side: every character after a stream's first is
-            # scored
-            # with all the context before it in that stream, as generation sees it.
+            # A few contiguous streams run side by side: every character after a stream's first is scored with
+            # all the context before it in that stream, as generation sees it.
             streams = max(1, min(8, len(ids) // 2000))
             length = len(ids) // streams
             chunk = ids[: streams * length].reshape(streams, length)
@@ -330,18 +282,33 @@ def _init_model(config: PoetryConfig) -> PoetryTask:
 
     previous = load(config.init_from)
     if not isinstance(previous, PoetryTask):
-        raise NlpsuiteError(f"init_from={config.init_from} is a {previous.name} model, not a poetry model")
+        raise OptionError("init_from", config.init_from, f"is a {previous.name} model, not a poetry model")
     mine = {k: getattr(config, k) for k in ("cell", "units", "num_layers", "embedding_dim")}
     theirs = {k: getattr(previous.config, k) for k in mine}
     if mine != theirs:
-        raise NlpsuiteError(f"init_from={config.init_from} has {theirs}; set the same options to continue it")
+        raise OptionError("init_from", config.init_from, f"has {theirs}; set the same options to continue it")
     return previous
 
 
-def _sequence_note(mode: str, config: PoetryConfig) -> str:
+def _training_notes(
+    config: PoetryConfig, mode: str, codec: CharCodec, best: tuple[float, int] | None, previous: PoetryTask | None
+) -> list[str]:
     if mode == "poems":
-        return "one per poem, <form marker> poem <eos>, one form per batch (no padding)"
-    return f"random windows of {config.seq_len} characters (truncated BPTT, zero initial state)"
+        sequences = "one per poem, <form marker> poem <eos>, one form per batch (no padding)"
+    else:
+        sequences = f"random windows of {config.seq_len} characters (truncated BPTT, zero initial state)"
+    notes = [
+        f"training sequences: {sequences}",
+        f"vocabulary: {len(codec):,} symbols (most frequent characters; rarer -> <unk>)",
+        f"best dev loss {best[0]:.4f} nats/symbol" if best else "no dev loss recorded",
+        f"one epoch = {config.steps_per_epoch} random batches of {config.batch_size}",
+    ]
+    if previous:
+        notes.append(
+            f"continued from {config.init_from} (trained {previous.info.get('training_seconds')} s, "
+            f"{previous.info.get('epochs_run')} epochs before)"
+        )
+    return notes
 
 
 def _batches(codec: CharCodec, data: CorpusData, config: PoetryConfig) -> tuple[Any, Any]:

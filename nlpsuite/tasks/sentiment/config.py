@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from nlpsuite.errors import OptionError
 from nlpsuite.tasks.base import TaskConfig
 
 
@@ -54,3 +55,10 @@ class SentimentConfig(TaskConfig):
     dropout: float = 0.0
     dev_fraction: float = 0.05
     clipnorm: float = 5.0
+
+    def validate(self) -> None:
+        super().validate()
+        self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers")
+        self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
+        if not 0 <= self.dropout < 1:
+            raise OptionError("dropout", self.dropout, "must be in [0, 1)")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -16,7 +16,7 @@ from nlpsuite.data import labeled_text as lt
 from nlpsuite.data.tokenize import Tokenizer, default_tokenizer, detect_language, pad, truncate
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import MODEL_FILE, Task, TrainingClock, read_json
+from nlpsuite.tasks.base import MODEL_FILE, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
@@ -33,95 +33,53 @@ class SentimentTask(Task):
     make_target: ClassVar[str] = "train-sentiment"
     default_data: ClassVar[str] = "sst2"
 
-    def __init__(
-        self,
-        config: SentimentConfig,
-        model: Any,
-        assets: dict[str, Any] | None = None,
-        info: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(config, model, assets, info)
-        self.tokenizer: Tokenizer = self.assets["tokenizer"]
-        self.vocab: Vocabulary = self.assets["vocab"]
-        self.labels: list[str] = list(self.assets["labels"])
-        self._forward: Callable[[np.ndarray], Any] | None = None
+    @property
+    def tokenizer(self) -> Tokenizer:
+        return self.assets["tokenizer"]
+
+    @property
+    def vocab(self) -> Vocabulary:
+        return self.assets["vocab"]
+
+    @property
+    def labels(self) -> list[str]:
+        return self.assets["labels"]
 
     # -- training
     @classmethod
-    def train(
-        cls,
-        data: str | os.PathLike,
-        config: SentimentConfig | None = None,
-        strategy: Any = None,
-        callbacks: Sequence[Any] = (),
-        out: str | os.PathLike | None = None,
-        resume: bool = False,
-    ) -> SentimentTask:
-        config = config or SentimentConfig()
-        _check_config(config)
-        training.set_seed(config.seed)
+    def _train(cls, data: str | os.PathLike, config: SentimentConfig, run: training.TrainingRun) -> SentimentTask:
         splits = load_splits(data, config)
         language, tokenizer = _choose_tokenizer(config, [e.text for e in splits.train])
         labels = sorted({e.label for e in splits.train})
         if len(labels) < 2:
             raise NlpsuiteError(
-                f"the training data has {len(labels)} label(s) ({', '.join(labels)}); a classifier "
-                "needs at least two"
+                f"the training data has {len(labels)} label(s) ({', '.join(labels)}); a classifier needs at least two"
             )
         lt.check_labels(splits.dev, labels, "dev split")
         train_tokens = [tokenizer.tokenize(e.text) for e in splits.train]
-        vocab = Vocabulary.build(
-            train_tokens, max_size=config.max_vocab, min_count=config.min_count
-        )
+        vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count)
         task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
-        train_set = make_dataset(
-            task._ids(train_tokens),
-            task._label_ids(splits.train),
-            config.batch_size,
-            True,
-            config.seed,
-        )
+        train_set = make_dataset(task._ids(train_tokens), task._label_ids(splits.train), config.batch_size, True,
+                                 config.seed)
         dev_tokens = [tokenizer.tokenize(e.text) for e in splits.dev]
-        dev_set = make_dataset(
-            task._ids(dev_tokens),
-            task._label_ids(splits.dev),
-            config.batch_size * 2,
-            False,
-            config.seed,
-        )
-        with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        dev_set = make_dataset(task._ids(dev_tokens), task._label_ids(splits.dev), config.batch_size * 2, False,
+                               config.seed)
+        with run.scope():
             task.model = compiled_model(len(vocab), len(labels), config)
-        stop = keras.callbacks.EarlyStopping(
-            monitor="val_accuracy", mode="max", patience=config.patience, restore_best_weights=True
-        )
-        with TrainingClock() as clock:
-            history = training.fit(
-                task.model,
-                train_set,
-                dev_set,
-                epochs=config.epochs,
-                callbacks=[stop, *callbacks],
-                # Library calls without ``out`` keep no checkpoints (nothing to resume into).
-                checkpoint_dir=training.checkpoint_dir_for(out, cls.name) if out else None,
-                resume=resume,
-                shuffle=False,  # the batches are already shuffled, by length bucket
-            )
-        epochs_run = len(history.history.get("loss", []))
-        best = max(history.history.get("val_accuracy", [0.0]))
-        task.info = training.training_info(
+        run.fit(task.model, train_set, dev_set, monitor="val_accuracy", mode="max",
+                shuffle=False)  # the batches are already shuffled, by length bucket
+        best = run.best()
+        task.info = run.info(
             data=str(data),
             split=splits.description,
-            seconds=clock.seconds,
             model=task.model,
-            epochs_run=epochs_run,
-            history=history,
             data_notes=splits.notes,
             notes=[
                 "## Notes",
                 f"tokenizer: {tokenizer.kind} ({language}), vocabulary {len(vocab):,} tokens (cap "
                 f"{config.max_vocab:,}, min count {config.min_count}), labels: {', '.join(labels)}",
-                f"best dev accuracy during training: {best:.4f} (early stopping on it, patience "
-                f"{config.patience})",
+                f"best dev accuracy during training: {best[0] if best else 0.0:.4f} (early stopping on it, "
+                f"patience {config.patience})",
                 "no pretrained embeddings: every weight is learned from the training split",
             ],
             title=f"sentiment ({language}, {config.cell.upper()})",
@@ -241,10 +199,12 @@ class SentimentTask(Task):
         index = {label: i for i, label in enumerate(self.labels)}
         return np.asarray([index[e.label] for e in examples], dtype="int32")
 
+    @functools.cached_property
+    def _forward(self) -> Callable[[np.ndarray], Any]:
+        return compile_forward(self.model)
+
     def inference_function(self) -> Callable[[np.ndarray], Any]:
         """The inference call, compiled once per backend (not ``model.predict`` per batch)."""
-        if self._forward is None:
-            self._forward = compile_forward(self.model)
         return self._forward
 
     def _probabilities(
@@ -317,18 +277,6 @@ def _drop(ids: np.ndarray, positions: Sequence[int], oov_id: int) -> np.ndarray:
         return ids
     ids[positions] = 0
     return ids
-
-
-def _check_config(config: SentimentConfig) -> None:
-    if (
-        config.max_length < 1
-        or config.max_vocab < 3
-        or config.units < 1
-        or config.embedding_dim < 1
-    ):
-        raise NlpsuiteError("max_length, units and embedding_dim must be >= 1 and max_vocab >= 3")
-    if not 0 <= config.dropout < 1:
-        raise NlpsuiteError(f"dropout must be in [0, 1); got {config.dropout}")
 
 
 def _summary(config: SentimentConfig) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.stock import features as F
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -219,7 +220,7 @@ class Forecasts:
     def concat(cls, parts: Sequence[Forecasts]) -> Forecasts:
         parts = [p for p in parts if len(p.y)]
         if not parts:
-            raise ValueError("no forecasts to concatenate")
+            raise NlpsuiteError("no origin to forecast: every series is shorter than lookback + warm-up + horizon")
         names = parts[0].quantiles.keys()
         return cls(
             np.concatenate([p.series for p in parts]),
@@ -424,7 +425,8 @@ def walk_forward(
     bank = WindowBank.build(datas, lookback, horizon)
     starts = block_starts(datas, lookback, min_train, refit_every)
     if not starts:
-        raise ValueError(f"the walk-forward needs a series longer than min_train={min_train} rows")
+        longest = max((len(d) for d in datas), default=0)
+        raise OptionError("min_train", min_train, f"must be below the longest series' length ({longest} rows)")
     model, scaler = make_model(), None
     baselines = [make(baseline_window, season) for make in BASELINES]
     parts: list[Forecasts] = []

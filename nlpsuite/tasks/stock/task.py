@@ -20,8 +20,8 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import prices
-from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
+from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
 from nlpsuite.tasks.stock.model import build_model, compile_model
@@ -82,6 +82,14 @@ class StockConfig(TaskConfig):
     baseline_window: int = 500
     season: int = 5
 
+    def validate(self) -> None:
+        super().validate()
+        self.require_at_least(1, "lookback", "horizon", "units", "refit_every", "baseline_window", "season")
+        check_choice("cell", self.cell, ("gru", "lstm"))
+        if not 0 < self.dev_fraction < 0.5:
+            raise OptionError("dev_fraction", self.dev_fraction, "must be in (0, 0.5)")
+        _parse_date(self.train_end, "train_end")
+
 
 def _parse_date(text: str, field: str) -> np.datetime64 | None:
     if not text:
@@ -89,7 +97,7 @@ def _parse_date(text: str, field: str) -> np.datetime64 | None:
     try:
         return np.datetime64(text, "D")
     except ValueError:
-        raise NlpsuiteError(f"--set {field}={text}: expected a date YYYY-MM-DD (or empty for none)") from None
+        raise OptionError(field, text, "must be a date YYYY-MM-DD (or empty for none)") from None
 
 
 def _load(data: str | os.PathLike | Sequence[str], lookback: int, horizon: int) -> list[F.Prepared]:
@@ -119,22 +127,14 @@ class StockTask(Task):
     # ------------------------------------------------------------------------------------ training
 
     @classmethod
-    def train(
-        cls,
-        data: str | os.PathLike | Sequence[str] = BUNDLED,
-        config: StockConfig | None = None,
-        strategy: Any = None,
-        callbacks: Sequence[Any] = (),
-        out: str | os.PathLike | None = None,
-        resume: bool = False,
+    def _train(
+        cls, data: str | os.PathLike | Sequence[str], config: StockConfig, run: training.TrainingRun
     ) -> StockTask:
-        config = config or StockConfig()
-        _check_config(config)
-        training.set_seed(config.seed)
         datas = _load(data, config.lookback, config.horizon)
-        with TrainingClock() as clock:
-            model, scaler, split, epochs_run = _fit_final(datas, config, strategy, callbacks, out, resume)
-            walk = _run_walk_forward(datas, config) if config.walk_forward else None
+        if config.walk_forward:
+            _check_walk_forward(datas, config)  # before the final fit, not after it
+        model, scaler, split = _fit_final(datas, config, run)
+        walk = _run_walk_forward(datas, config) if config.walk_forward else None
         names = [d.name for d in datas]
         assets = {
             "scaler": scaler.to_json(),
@@ -150,12 +150,10 @@ class StockTask(Task):
             assets["walk_forward"] = walk
             notes += [_walk_note(walk), _walk_table(walk)]
         task = cls(config, model, assets)
-        task.info = training.training_info(
+        task.info = run.info(
             data=", ".join(names),
             split=split["description"],
-            seconds=clock.seconds,
             model=model,
-            epochs_run=epochs_run,
             data_notes=[
                 f"{d.name}: {len(d)} rows {d.dates[0]}..{d.dates[-1]}; " + "; ".join(d.series.notes) for d in datas
             ],
@@ -304,29 +302,18 @@ class StockTask(Task):
 # ------------------------------------------------------------------------------------- helpers
 
 
-def _check_config(config: StockConfig) -> None:
-    if config.cell not in ("gru", "lstm"):
-        raise NlpsuiteError(f"--set cell={config.cell}: choose gru or lstm")
-    for name in (
-        "lookback",
-        "horizon",
-        "units",
-        "refit_every",
-        "baseline_window",
-        "season",
-        "epochs",
-    ):
-        if getattr(config, name) < 1:
-            raise NlpsuiteError(f"--set {name}={getattr(config, name)}: must be at least 1")
-    if not 0 < config.dev_fraction < 0.5:
-        raise NlpsuiteError(f"--set dev_fraction={config.dev_fraction}: choose a value in (0, 0.5)")
-    _parse_date(config.train_end, "train_end")
+def _check_walk_forward(datas: list[F.Prepared], config: StockConfig) -> None:
+    if not B.block_starts(datas, config.lookback, config.min_train_days, config.refit_every):
+        longest = max(len(d) for d in datas)
+        raise OptionError(
+            "min_train_days", config.min_train_days,
+            f"must be below the longest series' length ({longest} rows) for the walk-forward backtest "
+            "(or set walk_forward to false)",
+        )
 
 
 def _new_model(config: StockConfig, strategy: Any = None) -> Any:
-    import contextlib
-
-    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+    with training.strategy_scope(strategy):
         model = build_model(
             config.lookback,
             config.horizon,
@@ -343,17 +330,9 @@ def _new_model(config: StockConfig, strategy: Any = None) -> Any:
 
 
 def _fit_final(
-    datas: list[F.Prepared],
-    config: StockConfig,
-    strategy: Any,
-    callbacks: Sequence[Any],
-    out: str | os.PathLike | None,
-    resume: bool,
-) -> tuple[Any, F.Scaler, dict[str, Any], int]:
-    """Fits the model to be saved on outcomes dated up to ``train_end``, early-stopping on a later
-    dev period."""
-    import keras
-
+    datas: list[F.Prepared], config: StockConfig, run: training.TrainingRun
+) -> tuple[Any, F.Scaler, dict[str, Any]]:
+    """Fits the model to be saved on outcomes dated up to ``train_end``, early-stopping on a later dev period."""
     bank = B.WindowBank.build(datas, config.lookback, config.horizon)
     cutoff = _parse_date(config.train_end, "train_end")
     usable = bank.upto(cutoff + 1) if cutoff is not None else len(bank.end_dates)
@@ -373,20 +352,8 @@ def _fit_final(
     scaler = F.Scaler.fit(bank.x[train])
     x_train, y_train = scaler.transform(bank.x[train]), bank.y_unit[train]
     x_dev, y_dev = scaler.transform(bank.x[dev]), bank.y_unit[dev]
-    model = _new_model(config, strategy)
-    stop = keras.callbacks.EarlyStopping("val_loss", patience=config.patience, restore_best_weights=True)
-    history = training.fit(
-        model,
-        x_train,
-        (x_dev, y_dev),
-        y=y_train,
-        epochs=config.epochs,
-        batch_size=config.batch_size,
-        shuffle=True,
-        callbacks=[stop, *callbacks],
-        checkpoint_dir=training.checkpoint_dir_for(out, "stock"),
-        resume=resume,
-    )
+    model = _new_model(config, run.strategy)
+    run.fit(model, x_train, (x_dev, y_dev), y=y_train, batch_size=config.batch_size, shuffle=True)
     split = {
         "description": (
             f"train: outcomes dated {bank.end_dates[train].min()}.."
@@ -399,7 +366,7 @@ def _fit_final(
         "dev_windows": int(len(dev)),
         "dev_start": str(dev_start),
     }
-    return model, scaler, split, len(history.history.get("loss", []))
+    return model, scaler, split
 
 
 def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) -> Any:

@@ -1,24 +1,17 @@
 """Greedy and beam-search decoding that carries the decoder's recurrent state step by step.
 
-Each step feeds one token per hypothesis through ``TranslationModel.decode_step`` with the states
-the
-previous step returned, so the cost of a step does not grow with the output length (the prefix is
-never
-re-run), and every sentence of a batch and every beam of a sentence run in one call.
+Each step feeds one token per hypothesis through ``TranslationModel.decode_step`` with the states the previous
+step returned, so the cost of a step does not grow with the output length (the prefix is never re-run), and
+every sentence of a batch and every beam of a sentence run in one call.
 
-Why not ``keras_hub.samplers.BeamSampler``: it scores beams by their raw summed log-probability
-with no
-length penalty, and a beam that has emitted the end token keeps adding the log-probabilities of the
-tokens
-generated after it, so finished and unfinished hypotheses are not compared fairly and there is no
-n-best
-list of finished translations. The search below is the one OpenNMT and GNMT describe: the top ``k``
-expansions of the live hypotheses are kept, a hypothesis that emits ``[END]`` moves to the finished
-list
-(its slot is refilled from the live ones), and finished hypotheses are ranked by
-``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). With ``beam_size=1`` it takes
-the
-arg-max at every step and stops at the first ``[END]``: exactly greedy decoding.
+Why not ``keras_hub.samplers.BeamSampler``: it scores beams by their raw summed log-probability with no length
+penalty, and a beam that has emitted the end token keeps adding the log-probabilities of the tokens generated
+after it, so finished and unfinished hypotheses are not compared fairly and there is no n-best list of finished
+translations. The search below is the one OpenNMT and GNMT describe: the top ``k`` expansions of the live
+hypotheses are kept, a hypothesis that emits ``[END]`` moves to the finished list (its slot is refilled from
+the live ones), and finished hypotheses are ranked by ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et
+al., 2016). With ``beam_size=1`` it takes the arg-max at every step and stops at the first ``[END]``: exactly
+greedy decoding.
 """
 
 from __future__ import annotations
@@ -47,8 +40,7 @@ class Hypothesis:
 
 
 def length_normalizer(length: int | np.ndarray, alpha: float) -> Any:
-    """GNMT's length penalty ``((5 + length) / 6) ** alpha``; alpha 0 scores by raw
-    log-probability."""
+    """GNMT's length penalty ``((5 + length) / 6) ** alpha``; alpha 0 scores by raw log-probability."""
     return ((5.0 + np.asarray(length, dtype="float64")) / 6.0) ** alpha
 
 
@@ -190,8 +182,7 @@ class Decoder:
         num_results: int | None = None,
         return_attention: bool = False,
     ) -> list[list[Hypothesis]]:
-        """Beam search for a padded batch ``source_ids [B, S]``, all sentences and beams in one
-        step call.
+        """Beam search for a padded batch ``source_ids [B, S]``, all sentences and beams in one step call.
 
         Returns:
             Per sentence, up to ``num_results`` (default ``beam_size``) hypotheses, best first by
@@ -210,9 +201,7 @@ class Decoder:
         source_mask = _repeat(source_mask, k)
         states = [_repeat(state, k) for state in states]
         scores = np.full((batch, k), NEG_INF, dtype="float32")
-        scores[:, 0] = (
-            0.0  # one live hypothesis at the start, so the first step picks k distinct tokens
-        )
+        scores[:, 0] = 0.0  # one live hypothesis at the start, so the first step picks k distinct tokens
         tokens = np.full((batch * k,), START_ID, dtype="int32")
         parents = np.arange(batch * k, dtype="int32")
         steps: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
@@ -302,8 +291,7 @@ class Decoder:
 
 
 def _block_end(log_probs, allow_end):
-    """Sets the end token's log-probability to -inf until ``min_length`` tokens have been
-    produced."""
+    """Sets the end token's log-probability to -inf until ``min_length`` tokens have been produced."""
     from keras import ops
 
     vocabulary = ops.shape(log_probs)[-1]

@@ -1,20 +1,13 @@
 """The sequence-to-sequence model: bidirectional recurrent encoder, attentional recurrent decoder.
 
-The decoder follows Luong et al. (2015) and the TensorFlow "NMT with attention" tutorial: the
-recurrent
-decoder reads the previous target tokens, its output at each step is the attention query over the
-encoder
-outputs, and ``tanh(W [context; query])`` predicts the next token. The attention score is
-configurable:
-``BahdanauAttention`` (additive) or ``LuongAttention`` (multiplicative, ``general``). Putting
-attention
-after the recurrent layer (instead of feeding the context back into it, as Bahdanau's decoder does)
-keeps
-the teacher-forced decoder one plain GRU/LSTM layer over the whole target (cuDNN-eligible on a GPU,
-one
-fused loop on a CPU) while a decoding step is still O(source length): ``decode_step`` runs the same
-weights for one token from the carried recurrent state, so greedy and beam search never re-run the
-prefix.
+The decoder follows Luong et al. (2015) and the TensorFlow "NMT with attention" tutorial: the recurrent decoder
+reads the previous target tokens, its output at each step is the attention query over the encoder outputs, and
+``tanh(W [context; query])`` predicts the next token. The attention score is configurable: ``BahdanauAttention``
+(additive) or ``LuongAttention`` (multiplicative, ``general``). Putting attention after the recurrent layer
+(instead of feeding the context back into it, as Bahdanau's decoder does) keeps the teacher-forced decoder one
+plain GRU/LSTM layer over the whole target (cuDNN-eligible on a GPU, one fused loop on a CPU) while a decoding
+step is still O(source length): ``decode_step`` runs the same weights for one token from the carried recurrent
+state, so greedy and beam search never re-run the prefix.
 """
 
 from __future__ import annotations
@@ -24,6 +17,7 @@ from typing import Any
 import keras
 from keras import ops
 
+from nlpsuite.errors import check_choice
 from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.translation.preprocess import PAD_ID
@@ -48,8 +42,7 @@ class TranslationModel(keras.Model):
         **kwargs: ``keras.Model`` arguments (``name``, ``dtype``).
 
     Call arguments:
-        inputs: ``(source_ids [batch, S], decoder_input_ids [batch, T])``; decoder inputs start
-            with the
+        inputs: ``(source_ids [batch, S], decoder_input_ids [batch, T])``; decoder inputs start with the
             start token (teacher forcing).
         training: whether dropout is active.
 
@@ -79,8 +72,7 @@ class TranslationModel(keras.Model):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        if attention not in ATTENTIONS:
-            raise ValueError(f"attention must be one of {', '.join(ATTENTIONS)}; got {attention!r}")
+        check_choice("attention", attention, ATTENTIONS)
         self.source_vocabulary_size = int(source_vocabulary_size)
         self.target_vocabulary_size = int(target_vocabulary_size)
         self.embedding_dim = int(embedding_dim)
@@ -114,8 +106,7 @@ class TranslationModel(keras.Model):
             return_state=True,
             name="decoder",
         )
-        # The encoder's final [forward; backward] states, squeezed to the decoder's size, start the
-        # decoder.
+        # The encoder's final [forward; backward] states, squeezed to the decoder's size, start the decoder.
         self.bridges = [
             keras.layers.Dense(self.units, activation="tanh", name=f"bridge_{i}")
             for i in range(self.num_layers * self.encoder.states_per_layer)
@@ -132,8 +123,7 @@ class TranslationModel(keras.Model):
 
     # -- the pieces decoding uses
     def encode(self, source_ids, training: bool = False):
-        """``source_ids [B, S]`` -> ``(encoder_outputs [B, S, 2U], source_mask [B, S],
-        decoder_states)``."""
+        """``source_ids [B, S]`` -> ``(encoder_outputs [B, S, 2U], source_mask [B, S], decoder_states)``."""
         source_mask = ops.not_equal(source_ids, PAD_ID)
         embedded = self.dropout(self.source_embedding(source_ids), training=training)
         outputs, *states = self.encoder(embedded, mask=source_mask, training=training)
@@ -160,8 +150,7 @@ class TranslationModel(keras.Model):
         source_ids, decoder_in = inputs
         encoder_outputs, source_mask, states = self.encode(source_ids, training=training)
         embedded = self.dropout(self.target_embedding(decoder_in), training=training)
-        # No target mask: right padding cannot change earlier steps, and the loss skips padded
-        # positions.
+        # No target mask: right padding cannot change earlier steps, and the loss skips padded positions.
         queries, *_ = self.decoder(embedded, initial_state=states, training=training)
         logits, _ = self._predict_tokens(queries, encoder_outputs, source_mask, training=training)
         return logits

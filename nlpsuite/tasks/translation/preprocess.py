@@ -1,21 +1,14 @@
 """Subword tokenisation and batching for the translation task.
 
-Vocabularies are SentencePiece unigram models learned with
-``keras_hub.tokenizers.compute_sentence_piece_proto``
-on the training side of each language, and applied with
-``keras_hub.tokenizers.SentencePieceTokenizer``.
-SentencePiece marks word starts (``▁``), so detokenising gives back the exact text: sacrebleu
-scores real
-sentences, not tokens. It needs no word segmentation, so Chinese is learned from characters up.
-(WordPiece via
-``compute_word_piece_vocabulary`` was tried first: on the 114k Spanish sentences it took 9 minutes
-of
-this 2-core machine against seconds for SentencePiece, and it loses the spaces around punctuation.)
+Vocabularies are SentencePiece unigram models learned with ``keras_hub.tokenizers.compute_sentence_piece_proto``
+on the training side of each language, and applied with ``keras_hub.tokenizers.SentencePieceTokenizer``.
+SentencePiece marks word starts (``▁``), so detokenising gives back the exact text: sacrebleu scores real
+sentences, not tokens. It needs no word segmentation, so Chinese is learned from characters up. (WordPiece via
+``compute_word_piece_vocabulary`` was tried first: on the 114k Spanish sentences it took 9 minutes of this
+2-core machine against seconds for SentencePiece, and it loses the spaces around punctuation.)
 
-The model proto is saved with the model as ``<side>.spm`` (a protobuf, data only: nothing executes
-on load),
-beside a readable ``<side>_vocab.txt`` of the pieces. Ids: 0 ``[PAD]``, 1 ``[UNK]``, 2 ``[START]``,
-3 ``[END]``.
+The model proto is saved with the model as ``<side>.spm`` (a protobuf, data only: nothing executes on load),
+beside a readable ``<side>_vocab.txt`` of the pieces. Ids: 0 ``[PAD]``, 1 ``[UNK]``, 2 ``[START]``, 3 ``[END]``.
 """
 
 from __future__ import annotations
@@ -35,14 +28,10 @@ SPECIAL_IDS = (PAD_ID, START_ID, END_ID)
 def learn_vocabulary(texts: Sequence[str], size: int, character_coverage: float = 1.0) -> bytes:
     """A SentencePiece unigram model (serialized proto) with at most ``size`` pieces.
 
-    This is ``keras_hub.tokenizers.compute_sentence_piece_proto`` with two more trainer options it
-    does not
-    expose: ``character_coverage`` (its default 0.9995 drops digits from the Anki English side, so
-        ``2:30``
-    came back as ``⁇30``; use 1.0 for alphabetic scripts, 0.9995 for Chinese) and a quiet log. The
-    ids match
-    keras-hub's: 0 pad, 1 unk, 2 start, 3 end. SentencePiece refuses a size larger than the text
-    supports;
+    This is ``keras_hub.tokenizers.compute_sentence_piece_proto`` with two more trainer options it does not
+    expose: ``character_coverage`` (its default 0.9995 drops digits from the Anki English side, so ``2:30``
+    came back as ``⁇30``; use 1.0 for alphabetic scripts, 0.9995 for Chinese) and a quiet log. The ids match
+    keras-hub's: 0 pad, 1 unk, 2 start, 3 end. SentencePiece refuses a size larger than the text supports;
     tiny corpora (tests) get the largest size it accepts.
     """
     import io
@@ -176,8 +165,7 @@ def length_batches(
 ) -> list[np.ndarray]:
     """Index batches of similar length, in random order.
 
-    Sorting by length (with random tie-breaking) before cutting batches means each batch is padded
-    only to
+    Sorting by length (with random tie-breaking) before cutting batches means each batch is padded only to
     its own longest pair, so the recurrent layers run about half the steps of fixed-length padding.
     """
     lengths = np.array([max(len(s), len(t)) for s, t in zip(source, target, strict=True)])

@@ -1,11 +1,10 @@
-"""``TranslationTask``: train, evaluate (sacrebleu BLEU/chrF, beam and greedy), predict with n-best
-lists."""
+"""``TranslationTask``: train, evaluate (sacrebleu BLEU/chrF, beam and greedy), predict with n-best lists."""
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -23,10 +22,10 @@ from nlpsuite.data.text_pairs import (
     sentence_hash,
     split_pairs,
 )
-from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import Task, TaskConfig, TrainingClock
+from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
+from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
-from nlpsuite.tasks.translation.model import TranslationModel  # registers the class for loading
+from nlpsuite.tasks.translation.model import ATTENTIONS, TranslationModel  # registers the class for loading
 from nlpsuite.tasks.translation.preprocess import (
     SubwordTokenizer,
     chunks,
@@ -73,12 +72,9 @@ class TranslationConfig(TaskConfig):
         dev_bleu_sentences: dev sentences greedy-decoded after every epoch for early stopping.
         beam_size: beam size used by ``evaluate`` (and ``predict`` unless given).
         length_penalty: GNMT length-penalty exponent alpha (0 = raw log-probability).
-        steps_per_epoch: optimizer steps between dev checks/checkpoints (0 = one pass over the
-            data).
-        max_minutes: stop training after this many minutes (0 = no limit); best dev weights are
-            kept.
-        init_from: a saved translation model to continue training from (its vocabularies and
-            weights; the architecture options must match it).
+        steps_per_epoch: optimizer steps between dev checks/checkpoints (0 = one pass over the data).
+        init_from: a saved translation model to continue training from (its vocabularies and weights; the
+            architecture options must match it).
     """
 
     direction: str = "spa-en"
@@ -100,18 +96,27 @@ class TranslationConfig(TaskConfig):
     beam_size: int = 4
     length_penalty: float = 0.6
     steps_per_epoch: int = 0
-    max_minutes: float = 0.0
     init_from: str = ""
     epochs: int = 10
     batch_size: int = 64
     learning_rate: float = 2e-3
 
+    def validate(self) -> None:
+        super().validate()
+        Direction.parse(self.direction)
+        check_choice("cell", self.cell, ("gru", "lstm"))
+        check_choice("attention", self.attention, ATTENTIONS)
+        self.require_at_least(16, "source_vocabulary_size", "target_vocabulary_size")
+        self.require_at_least(2, "max_length")
+        self.require_at_least(1, "beam_size")
+        if not 0 <= self.label_smoothing < 1:
+            raise OptionError("label_smoothing", self.label_smoothing, "must be in [0, 1)")
+
 
 class TranslationTask(Task):
     """Sentence translation with an attentional GRU/LSTM encoder-decoder.
 
-    ``assets`` holds ``source`` and ``target`` (``SubwordTokenizer``) and ``split`` (the dev/test
-    source
+    ``assets`` holds ``source`` and ``target`` (``SubwordTokenizer``) and ``split`` (the dev/test source
     hashes, so ``evaluate`` scores the sentences held out in training).
 
     Example:
@@ -128,21 +133,10 @@ class TranslationTask(Task):
     make_target: ClassVar[str] = "train-translation"
     default_data: ClassVar[str] = "spa-eng"
 
-    def __init__(
-        self,
-        config: Any,
-        model: Any,
-        assets: dict[str, Any] | None = None,
-        info: dict[str, Any] | None = None,
-    ) -> None:
-        super().__init__(config, model, assets, info)
-        self._decoder: Decoder | None = None
-
-    @property
+    @functools.cached_property
     def decoder(self) -> Decoder:
-        if self._decoder is None:
-            self._decoder = Decoder(self.model)
-        return self._decoder
+        """Greedy and beam search over the model, compiled on first use."""
+        return Decoder(self.model)
 
     @property
     def source_tokenizer(self) -> SubwordTokenizer:
@@ -152,137 +146,49 @@ class TranslationTask(Task):
     def target_tokenizer(self) -> SubwordTokenizer:
         return self.assets["target"]
 
-    # ------------------------------------------------------------------------------------------ tra
+    # ------------------------------------------------------------------------------------- training
     @classmethod
-    def train(
-        cls,
-        data: Any,
-        config: TranslationConfig | None = None,
-        strategy: Any = None,
-        callbacks: Sequence[Any] = (),
-        out: Any = None,
-        resume: bool = False,
-    ) -> TranslationTask:
-        import keras
-
-        config = config or TranslationConfig()
-        _check_config(config)
-        training.set_seed(config.seed)
-        with TrainingClock() as clock:
-            path = registry.resolve(data)
-            pairs = read_pairs(path, config.direction)
-            split = split_pairs(pairs, config.dev_fraction, config.test_fraction, config.seed)
-            train_pairs = _cap(split["train"], config.max_train_examples, config.seed)
-            if not train_pairs:
-                raise NlpsuiteError(f"{path}: no training pairs left after holding out dev and test")
-            checkpoint_dir = training.checkpoint_dir_for(out, "translation")
-            vocabulary_dir = checkpoint_dir.parent / f"{checkpoint_dir.name}-vocab"
-            base = _base_task(config) if config.init_from else None
-            if base is not None:  # continue training a saved model: its vocabularies and weights
-                source_tok, target_tok = base.source_tokenizer, base.target_tokenizer
-            else:
-                source_tok, target_tok = _vocabularies(
-                    config, train_pairs, vocabulary_dir, resume and checkpoint_dir.exists()
-                )
-            source_ids = source_tok.encode([p.source for p in train_pairs])
-            target_ids = target_tok.encode([p.target for p in train_pairs])
-            kept = [
-                i
-                for i, (s, t) in enumerate(zip(source_ids, target_ids, strict=True))
-                if 0 < len(s) <= config.max_length and 0 < len(t) < config.max_length
-            ]
-            source_ids = [source_ids[i] for i in kept]
-            target_ids = [target_ids[i] for i in kept]
-            dataset = make_dataset(
-                source_ids,
-                target_ids,
-                config.batch_size,
-                config.seed,
-                endless=config.steps_per_epoch > 0,
-            )
-
-            scope = strategy.scope() if strategy is not None else _null_scope()
-            with scope:
-                model = _build_model(config, len(source_tok), len(target_tok))
-                if base is not None:
-                    _copy_weights(base.model, model, config.init_from)
-                model.compile(
-                    optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-                    loss=_loss(config.label_smoothing),
-                    metrics=[_accuracy()],
-                    jit_compile=config.jit_compile,
-                )
-            assets = {
-                "source": source_tok,
-                "target": target_tok,
-                "split": {
-                    "dev": sorted({sentence_hash(p.source) for p in split["dev"]}),
-                    "test": sorted({sentence_hash(p.source) for p in split["test"]}),
-                    "seed": config.seed,
-                    "direction": config.direction,
-                },
-            }
-            task = cls(config, model, assets)
-            dev = _spread_sample(split["dev"], config.dev_bleu_sentences, config.seed)
-            extra = []
-            if dev:
-                extra.append(
-                    training.make_dev_metric_callback(
-                        lambda: task._bleu(dev, beam_size=1), "dev_bleu", config.patience
-                    )
-                )
-            history = training.fit(
-                model,
-                dataset,
-                epochs=config.epochs,
-                callbacks=[*extra, *callbacks],
-                checkpoint_dir=checkpoint_dir,
-                resume=resume,
-                steps_per_epoch=config.steps_per_epoch or None,
-                shuffle=False,  # the dataset shuffles (by length buckets) itself
-                max_minutes=config.max_minutes,
-            )
-        shutil.rmtree(vocabulary_dir, ignore_errors=True)  # finished: nothing left to resume
-        epochs_run = len(history.history.get("loss", []))
-        task.info = training.training_info(
+    def _train(cls, data: Any, config: TranslationConfig, run: training.TrainingRun) -> TranslationTask:
+        path = registry.resolve(data)
+        pairs = read_pairs(path, config.direction)
+        split = split_pairs(pairs, config.dev_fraction, config.test_fraction, config.seed)
+        train_pairs = _cap(split["train"], config.max_train_examples, config.seed)
+        if not train_pairs:
+            raise NlpsuiteError(f"{path}: no training pairs left after holding out dev and test")
+        base = _base_task(config) if config.init_from else None
+        if base is not None:  # continue training a saved model: its vocabularies and weights
+            source_tok, target_tok = base.source_tokenizer, base.target_tokenizer
+        else:
+            source_tok, target_tok = _vocabularies(config, train_pairs, run.side_dir("vocab"), run.resume)
+        source_ids, target_ids = _encode_pairs(train_pairs, source_tok, target_tok, config.max_length)
+        dataset = make_dataset(source_ids, target_ids, config.batch_size, config.seed,
+                               endless=config.steps_per_epoch > 0)
+        with run.scope():
+            model = _compiled_model(config, len(source_tok), len(target_tok), base)
+        task = cls(config, model, {"source": source_tok, "target": target_tok, "split": _split_hashes(split, config)})
+        dev = _spread_sample(split["dev"], config.dev_bleu_sentences, config.seed)
+        run.fit(model, dataset, monitor="dev_bleu" if dev else None, mode="max",
+                dev_metric=lambda: task._bleu(dev, beam_size=1), steps_per_epoch=config.steps_per_epoch or None,
+                shuffle=False)  # the dataset shuffles (by length buckets) itself
+        task.info = run.info(
             data=f"{data} ({path.name}), direction {config.direction}",
             split=(
                 f"grouped by sentence: {len(split['train'])} train pairs / "
                 f"{len(split['dev'])} dev / {len(split['test'])} test sources (seed {config.seed})"
             ),
-            seconds=clock.seconds,
             model=model,
-            epochs_run=epochs_run,
-            history=history,
-            data_notes=[
-                f"{len(pairs)} pairs read; pairs sharing a source or a target sentence "
-                "(lower-cased, punctuation removed) form one group, and each group lies wholly "
-                "in train, dev or test",
-                "dev and test keep one pair per distinct source (its first translation is the reference)",
-                f"{len(train_pairs) - len(kept)} training pairs longer than {config.max_length} "
-                f"subwords skipped; {len(kept)} used",
-                f"SentencePiece vocabularies: {len(source_tok)} source / {len(target_tok)} target pieces",
-            ],
-            notes=[
-                f"dev BLEU (greedy, {len(dev)} dev sentences sampled across the dev split) by epoch: "
-                + ", ".join(f"{v:.2f}" for v in history.history.get("dev_bleu", []))
-            ],
+            data_notes=_data_notes(len(pairs), len(train_pairs), len(source_ids), source_tok, target_tok, config),
+            notes=_training_notes(config, len(dev), run.logged("dev_bleu")),
             title=f"translation {config.direction}",
         )
-        if config.init_from:
-            task.info["notes"].append(
-                f"continued from {config.init_from} (its vocabularies and weights); the training "
-                "time above covers this continuation only"
-            )
         return task
 
-    # --------------------------------------------------------------------------------------- evalua
+    # ----------------------------------------------------------------------------------- evaluation
     def evaluate(self, data: Any, split: str = "test") -> dict[str, Any]:
         """BLEU and chrF (sacrebleu, detokenised, 0-100) with beam search and with greedy decoding.
 
         Args:
-            data: the dataset the model was trained on (name or path); ``split`` picks the held-out
-                part
+            data: the dataset the model was trained on (name or path); ``split`` picks the held-out part
                 recorded at training time. Any other pairs file with ``split="all"``.
             split: ``test``, ``dev`` or ``all`` (every distinct source in ``data``).
         """
@@ -344,7 +250,7 @@ class TranslationTask(Task):
     def _bleu(self, pairs: Sequence[TextPair], beam_size: int) -> float:
         return self._score(pairs, beam_size)["bleu"]
 
-    # ---------------------------------------------------------------------------------------- predi
+    # ----------------------------------------------------------------------------------- prediction
     def predict(self, inputs: list[Any], **options: Any) -> list[dict[str, Any]]:
         """Translates each input sentence.
 
@@ -361,8 +267,7 @@ class TranslationTask(Task):
             batch_size: sentences decoded together (64).
 
         Returns:
-            One dict per input: ``source``, ``translation``, ``score``, ``nbest`` (``translation``,
-            ``score``
+            One dict per input: ``source``, ``translation``, ``score``, ``nbest`` (``translation``, ``score``
             = length-normalised log-probability, ``log_prob``), and ``attention`` when asked.
         """
         unknown = sorted(set(options) - set(PREDICT_OPTIONS))
@@ -432,7 +337,7 @@ class TranslationTask(Task):
             }
         return result
 
-    # ---------------------------------------------------------------------------------------- savin
+    # --------------------------------------------------------------------------------------- saving
     def save_model(self, directory: Path) -> None:
         """Saves the weights without the optimizer state (Adam's two slots would triple the file)."""
         from nlpsuite.tasks.base import MODEL_FILE
@@ -462,20 +367,7 @@ class TranslationTask(Task):
         }
 
 
-# -------------------------------------------------------------------------------------------- helpe
-
-
-def _check_config(config: TranslationConfig) -> None:
-    Direction.parse(config.direction)
-    for key in ("source_vocabulary_size", "target_vocabulary_size"):
-        if getattr(config, key) < 16:
-            raise NlpsuiteError(f"--set {key}={getattr(config, key)}: use at least 16")
-    if config.max_length < 2:
-        raise NlpsuiteError(f"--set max_length={config.max_length}: use at least 2")
-    if not 0 <= config.label_smoothing < 1:
-        raise NlpsuiteError(f"--set label_smoothing={config.label_smoothing}: must be in [0, 1)")
-    if config.beam_size < 1:
-        raise NlpsuiteError(f"--set beam_size={config.beam_size}: must be >= 1")
+# ------------------------------------------------------------------------------------------- helpers
 
 
 def _base_task(config: TranslationConfig) -> TranslationTask:
@@ -483,11 +375,10 @@ def _base_task(config: TranslationConfig) -> TranslationTask:
 
     base = load(config.init_from)
     if not isinstance(base, TranslationTask):
-        raise NlpsuiteError(f"--set init_from={config.init_from}: not a translation model")
+        raise OptionError("init_from", config.init_from, f"is a {base.name} model, not a translation model")
     if base.config.direction != config.direction:
-        raise NlpsuiteError(
-            f"--set init_from={config.init_from}: that model translates {base.config.direction}, "
-            f"not {config.direction}"
+        raise OptionError(
+            "init_from", config.init_from, f"translates {base.config.direction}, not {config.direction}"
         )
     return base
 
@@ -496,22 +387,22 @@ def _copy_weights(source: Any, target: Any, name: str) -> None:
     weights = source.get_weights()
     shapes = [tuple(w.shape) for w in target.get_weights()]
     if [tuple(w.shape) for w in weights] != shapes:
-        raise NlpsuiteError(
-            f"--set init_from={name}: its architecture differs; use the same embedding_dim, "
-            "units, num_layers, cell and attention options it was trained with"
+        raise OptionError(
+            "init_from", name, "is a model whose architecture differs; use the same embedding_dim, units, "
+            "num_layers, cell and attention options it was trained with"
         )
     target.set_weights(weights)
 
 
 def _vocabularies(
-    config: TranslationConfig, pairs: list[TextPair], directory: Path, resume: bool
+    config: TranslationConfig, pairs: list[TextPair], directory: Path | None, resume: bool
 ) -> tuple[SubwordTokenizer, SubwordTokenizer]:
-    """Learns both vocabularies, or on ``--resume`` reloads the ones the interrupted run learned.
+    """Learns both vocabularies, or on ``resume`` reloads the ones the interrupted run learned.
 
-    The checkpointed weights only make sense with the exact vocabularies they were trained with,
-    so they are kept beside the checkpoint until training finishes.
+    The checkpointed weights only make sense with the exact vocabularies they were trained with, so they are
+    kept in ``directory``, beside the checkpoint, until training finishes (None = a run without checkpoints).
     """
-    if resume and (directory / "source.spm").exists() and (directory / "target.spm").exists():
+    if resume and directory is not None and (directory / "source.spm").exists() and (directory / "target.spm").exists():
         return (SubwordTokenizer.load(directory, "source"), SubwordTokenizer.load(directory, "target"))
     direction = Direction.parse(config.direction)
     tokenizers = []
@@ -519,16 +410,44 @@ def _vocabularies(
         coverage = 0.9995 if direction.is_chinese(side) else 1.0
         texts = [getattr(p, side) for p in pairs]
         tokenizers.append(SubwordTokenizer(learn_vocabulary(texts, size, coverage)))
-    directory.mkdir(parents=True, exist_ok=True)
-    tokenizers[0].save(directory, "source")
-    tokenizers[1].save(directory, "target")
+    if directory is not None:
+        directory.mkdir(parents=True, exist_ok=True)
+        tokenizers[0].save(directory, "source")
+        tokenizers[1].save(directory, "target")
     return tokenizers[0], tokenizers[1]
 
 
-def _build_model(config: TranslationConfig, source_size: int, target_size: int) -> Any:
-    import numpy as np
+def _encode_pairs(
+    pairs: list[TextPair], source_tok: SubwordTokenizer, target_tok: SubwordTokenizer, max_length: int
+) -> tuple[list[list[int]], list[list[int]]]:
+    """Subword ids of both sides, skipping pairs with an empty side or one longer than ``max_length``."""
+    source_ids = source_tok.encode([p.source for p in pairs])
+    target_ids = target_tok.encode([p.target for p in pairs])
+    kept = [
+        i
+        for i, (s, t) in enumerate(zip(source_ids, target_ids, strict=True))
+        if 0 < len(s) <= max_length and 0 < len(t) < max_length
+    ]
+    return [source_ids[i] for i in kept], [target_ids[i] for i in kept]
 
-    from nlpsuite.tasks.translation.model import TranslationModel
+
+def _split_hashes(split: dict[str, list[TextPair]], config: TranslationConfig) -> dict[str, Any]:
+    """The held-out sources of a split, by hash, so ``evaluate`` finds them again in the data file."""
+    return {
+        "dev": sorted({sentence_hash(p.source) for p in split["dev"]}),
+        "test": sorted({sentence_hash(p.source) for p in split["test"]}),
+        "seed": config.seed,
+        "direction": config.direction,
+    }
+
+
+def _compiled_model(
+    config: TranslationConfig, source_size: int, target_size: int, base: TranslationTask | None
+) -> Any:
+    """A new ``TranslationModel`` (with ``base``'s weights when continuing one), compiled for training."""
+    import keras
+
+    from nlpsuite.tasks.translation.model import masked_accuracy, masked_loss
 
     model = TranslationModel(
         source_size,
@@ -542,19 +461,41 @@ def _build_model(config: TranslationConfig, source_size: int, target_size: int) 
         dropout=config.dropout,
     )
     model((np.ones((1, 2), "int32"), np.ones((1, 2), "int32")))  # create the weights
+    if base is not None:
+        _copy_weights(base.model, model, config.init_from)
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+        loss=masked_loss(config.label_smoothing),
+        metrics=[masked_accuracy],
+        jit_compile=config.jit_compile,
+    )
     return model
 
 
-def _loss(label_smoothing: float) -> Any:
-    from nlpsuite.tasks.translation.model import masked_loss
+def _data_notes(
+    pairs: int, train_pairs: int, used: int, source_tok: SubwordTokenizer, target_tok: SubwordTokenizer,
+    config: TranslationConfig,
+) -> list[str]:
+    return [
+        f"{pairs} pairs read; pairs sharing a source or a target sentence (lower-cased, punctuation removed) "
+        "form one group, and each group lies wholly in train, dev or test",
+        "dev and test keep one pair per distinct source (its first translation is the reference)",
+        f"{train_pairs - used} training pairs longer than {config.max_length} subwords skipped; {used} used",
+        f"SentencePiece vocabularies: {len(source_tok)} source / {len(target_tok)} target pieces",
+    ]
 
-    return masked_loss(label_smoothing)
 
-
-def _accuracy() -> Any:
-    from nlpsuite.tasks.translation.model import masked_accuracy
-
-    return masked_accuracy
+def _training_notes(config: TranslationConfig, dev_sentences: int, dev_bleu: list[float]) -> list[str]:
+    notes = [
+        f"dev BLEU (greedy, {dev_sentences} dev sentences sampled across the dev split) by epoch: "
+        + ", ".join(f"{v:.2f}" for v in dev_bleu)
+    ]
+    if config.init_from:
+        notes.append(
+            f"continued from {config.init_from} (its vocabularies and weights); the training time above "
+            "covers this continuation only"
+        )
+    return notes
 
 
 def _cap(pairs: list[TextPair], limit: int, seed: int) -> list[TextPair]:
@@ -586,10 +527,9 @@ def _int_option(options: dict, key: str, default: int, low: int, high: int) -> i
     value = options.get(key)
     if value is None:
         return default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or int(value) != value:
-        raise NlpsuiteError(f"{key}={value!r}: expected a whole number from {low} to {high}")
-    if not low <= int(value) <= high:
-        raise NlpsuiteError(f"{key}={value}: expected a whole number from {low} to {high}")
+    whole = not isinstance(value, bool) and isinstance(value, (int, float)) and int(value) == value
+    if not whole or not low <= int(value) <= high:
+        raise OptionError(key, value, f"must be a whole number from {low} to {high}")
     return int(value)
 
 
@@ -598,16 +538,8 @@ def _float_option(options: dict, key: str, default: float, low: float, high: flo
     if value is None:
         return default
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= float(value) <= high:
-        raise NlpsuiteError(f"{key}={value!r}: expected a number from {low} to {high}")
+        raise OptionError(key, value, f"must be a number from {low} to {high}")
     return float(value)
-
-
-class _null_scope:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 __all__ = ["TranslationConfig", "TranslationTask"]
