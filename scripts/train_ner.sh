@@ -20,14 +20,14 @@ if [[ -z "${PYTHON:-}" ]]; then
   if [[ -x .venv/bin/python ]]; then PYTHON=.venv/bin/python; else PYTHON=python3; fi
 fi
 RESUME_FLAG=()
-if [[ "${RESUME:-0}" == "1" ]]; then RESUME_FLAG=(--resume); fi
+[ "${RESUME:-0}" = 1 ] && RESUME_FLAG=(--resume)
 
 train_one() {
   local name="$1" data="$2"
   shift 2
   echo "== training ${name} on ${data} -> ${OUT_DIR}/${name}"
   "${PYTHON}" -m nlpsuite train ner --data "${data}" --out "${OUT_DIR}/${name}" \
-    --set "time_limit_minutes=${MINUTES}" "${RESUME_FLAG[@]}" "$@"
+    --set "max_minutes=${MINUTES}" "${RESUME_FLAG[@]}" "$@"
   "${PYTHON}" -m nlpsuite evaluate --model "${OUT_DIR}/${name}" --data "${data}" --split test --save
 }
 

@@ -34,7 +34,7 @@ if [ "$ONLY" = all ] || [ "$ONLY" = zh ]; then
     --epochs 200 --batch-size 64 "${JIT[@]}" "${RESUME_FLAG[@]}" "${INIT[@]}" \
     --set units=256 --set num_layers=2 --set embedding_dim=128 --set max_vocab=4000 \
     --set learning_rate=0.003 --set steps_per_epoch=200 --set patience=8 \
-    --set time_budget_minutes="${ZH_MINUTES:-45}"
+    --set max_minutes="${ZH_MINUTES:-45}"
   "$PYTHON" -m nlpsuite evaluate --model "$OUT/poetry-zh" --data tang --save
 fi
 
@@ -46,6 +46,6 @@ if [ "$ONLY" = all ] || [ "$ONLY" = en ]; then
     --epochs 200 --batch-size 64 "${JIT[@]}" "${RESUME_FLAG[@]}" "${INIT[@]}" \
     --set units=256 --set num_layers=2 --set embedding_dim=64 --set seq_len=128 --set dropout=0.2 \
     --set learning_rate=0.003 --set steps_per_epoch=200 --set patience=8 \
-    --set time_budget_minutes="${EN_MINUTES:-30}"
+    --set max_minutes="${EN_MINUTES:-30}"
   "$PYTHON" -m nlpsuite evaluate --model "$OUT/poetry-en" --data tinyshakespeare --save
 fi

@@ -10,15 +10,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 OUT_ROOT=${OUT_ROOT:-/tmp/nlpsuite-models}
-RESUME_FLAG=""
-[ "${RESUME:-0}" = 1 ] && RESUME_FLAG=--resume
+RESUME_FLAG=()
+[ "${RESUME:-0}" = 1 ] && RESUME_FLAG=(--resume)
 export TF_CPP_MIN_LOG_LEVEL=${TF_CPP_MIN_LOG_LEVEL:-2}
 mkdir -p "$OUT_ROOT" saved_models
 
 train_one() {  # name data options...
   local name=$1 data=$2; shift 2
-  $PY -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" $RESUME_FLAG "$@"
-  $PY -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
+  "$PY" -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" "${RESUME_FLAG[@]}" "$@"
+  "$PY" -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
   rm -rf "saved_models/$name"
   cp -r "$OUT_ROOT/$name" "saved_models/$name"
 }

@@ -3,11 +3,16 @@
 # runs its walk-forward backtest with refits, then backtests the saved model on 2008-2013 without
 # refitting and writes metrics.json + MODEL_CARD.md.
 #   OUT=/tmp/stock bash scripts/train_stock.sh --set units=16   # other folder, extra options
+#   RESUME=1         continue an interrupted run from its checkpoint (<out>.ckpt)
+#   STOCK_MINUTES    wall-clock budget of the final fit in minutes (default 0 = until early stopping)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-saved_models/stock}
 DATA=bokeh:AAPL,bokeh:MSFT,bokeh:IBM,bokeh:GOOG
+RESUME_FLAG=()
+[ "${RESUME:-0}" = 1 ] && RESUME_FLAG=(--resume)
 
-"$PY" -m nlpsuite train stock --data "$DATA" --out "$OUT" "$@"
+"$PY" -m nlpsuite train stock --data "$DATA" --out "$OUT" --set max_minutes="${STOCK_MINUTES:-0}" \
+  "${RESUME_FLAG[@]}" "$@"
 "$PY" -m nlpsuite evaluate --model "$OUT" --data "$DATA" --save
