@@ -1,4 +1,3 @@
-import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -8,7 +7,6 @@ import pytest
 
 from nlpsuite import cli
 from nlpsuite.errors import NlpsuiteError, OptionError
-from nlpsuite.tasks.base import TaskConfig
 
 ROOT = Path(__file__).parents[2]
 
@@ -46,30 +44,28 @@ def test_strategy_names_are_checked():
         distribute.get_strategy("quantum")
 
 
-@dataclasses.dataclass
-class ToyConfig(TaskConfig):
-    units: int = 8
-    cell: str = "gru"
-    bidirectional: bool = False
-    dropout: float = 0.1
-    vectors: str | None = None
-    sizes: tuple[int, ...] = (1, 2)
+def test_overrides_are_typed_by_the_config_fields():
+    from nlpsuite.tasks.ner.config import NerConfig
+    from nlpsuite.tasks.poetry.task import PoetryConfig
+    from nlpsuite.tasks.sentiment.config import SentimentConfig
 
-
-def test_overrides_are_typed():
-    config = cli.apply_overrides(ToyConfig(), {"units": "16", "bidirectional": "true", "dropout": "0.5",
-                                               "vectors": "none", "sizes": "3,4"})
-    assert (config.units, config.bidirectional, config.dropout, config.vectors, config.sizes) == (
-        16, True, 0.5, None, (3, 4))
+    config = cli.apply_overrides(NerConfig(), {"units": "16", "lowercase": "false", "dropout": "0.25",
+                                               "bigrams": "none"})
+    assert (config.units, config.lowercase, config.dropout, config.bigrams) == (16, False, 0.25, None)
+    assert cli.apply_overrides(PoetryConfig(), {"forms": "wujue, qijue"}).forms == ["wujue", "qijue"]
+    assert cli.apply_overrides(SentimentConfig(), {"cell": "lstm"}).cell == "lstm"
 
 
 @pytest.mark.parametrize("pair, match", [({"units": "many"}, "expected int"),
                                          ({"colour": "red"}, "unknown option"),
                                          ({"time_limit_minutes": "5"}, "it is now called max_minutes"),
+                                         ({"pooling": "max"}, "choose one of last, attention, mean"),
                                          ({"bidirectional": "maybe"}, "expected bool")])
 def test_bad_overrides_say_what_is_wrong(pair, match):
+    from nlpsuite.tasks.sentiment.config import SentimentConfig
+
     with pytest.raises(NlpsuiteError, match=match):
-        cli.apply_overrides(ToyConfig(), pair)
+        cli.apply_overrides(SentimentConfig(), pair)
 
 
 def test_key_values_and_literals():

@@ -35,14 +35,17 @@ class SentimentTask(Task):
 
     @property
     def tokenizer(self) -> Tokenizer:
+        """Text -> tokens, as in training (words, characters or jieba words)."""
         return self.assets["tokenizer"]
 
     @property
     def vocab(self) -> Vocabulary:
+        """Tokens -> ids (0 padding, 1 out of vocabulary)."""
         return self.assets["vocab"]
 
     @property
     def labels(self) -> list[str]:
+        """The class names, in the order of the model's outputs."""
         return self.assets["labels"]
 
     # -- training
