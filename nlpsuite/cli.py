@@ -98,7 +98,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     import nlpsuite
 
     task = nlpsuite.load(args.model)
-    metrics = task.evaluate(args.data, split=args.split)
+    with as_flags({"split"}):
+        metrics = task.evaluate(args.data, split=args.split)
     if args.save:
         task.write_metrics(args.model, metrics)
     if args.json:
@@ -140,8 +141,8 @@ def _info(_: argparse.Namespace) -> int:
 
 
 # ------------------------------------------------------------------------- options typed as flags
-# Config fields that have a flag of their own; every other option is ``--set KEY=VALUE``.
-OPTION_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "strategy": "--strategy"}
+# Options that have a flag of their own; every other option is ``--set KEY=VALUE``.
+OPTION_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "strategy": "--strategy", "split": "--split"}
 
 
 @contextlib.contextmanager

@@ -69,15 +69,14 @@ def _find(
         if wanted.lower() not in lowered:
             raise NlpsuiteError(
                 f"{source}: no {what} column {wanted!r} in the header "
-                f"({', '.join(names)}); pass the right --set {what}_column=NAME"
+                f"({', '.join(names)}); set {what}_column=NAME to one of them"
             )
         return lowered.index(wanted.lower())
     hits = [lowered.index(c) for c in candidates if c in lowered]
     if len(hits) > 1:
         found = ", ".join(names[i] for i in hits)
         raise NlpsuiteError(
-            f"{source}: several possible {what} columns ({found}); choose one with "
-            f"--set {what}_column=NAME"
+            f"{source}: several possible {what} columns ({found}); choose one with {what}_column=NAME"
         )
     return hits[0] if hits else None
 
@@ -89,7 +88,7 @@ def _headerless_columns(rows: list[list[str]], source: str) -> tuple[int, int]:
         raise NlpsuiteError(
             f"{source}: no header with a text column ({'/'.join(TEXT_COLUMNS)}) and a "
             f"label column ({'/'.join(LABEL_COLUMNS)}); add a header row or name the "
-            "columns with --set text_column=NAME --set label_column=NAME"
+            "columns with the options text_column=NAME and label_column=NAME"
         )
 
     def looks_like_labels(col: int) -> bool:
@@ -149,12 +148,12 @@ def parse_table(
     if text_col is None:
         raise NlpsuiteError(
             f"{source}: no text column in the header ({', '.join(header)}); name one of "
-            f"{', '.join(TEXT_COLUMNS)} or pass --set text_column=NAME"
+            f"{', '.join(TEXT_COLUMNS)} or set text_column=NAME"
         )
     if label_col is None and require_labels:
         raise NlpsuiteError(
             f"{source}: no label column in the header ({', '.join(header)}); name one of "
-            f"{', '.join(LABEL_COLUMNS)} or pass --set label_column=NAME"
+            f"{', '.join(LABEL_COLUMNS)} or set label_column=NAME"
         )
     return [_example(row, line, text_col, label_col, label_map, source) for line, row in body]
 

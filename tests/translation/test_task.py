@@ -88,13 +88,13 @@ def test_cli_evaluate_and_predict(toy_model_dir, toy_file, capsys):
     assert len(lines) == 2 and len(json.loads(lines[1])["nbest"]) == 2
     assert cli.main(["evaluate", "--model", str(toy_model_dir), "--data", str(toy_file),
                      "--split", "train"]) == 2
-    assert "choose test, dev or all" in capsys.readouterr().err
+    assert "--split train: split must be one of 'test', 'dev', 'all'" in capsys.readouterr().err
 
 
 def test_other_file_needs_split_all(toy_task, tmp_path):
     other = tmp_path / "other.txt"
     other.write_text("ko ba\tba ko\n", encoding="utf-8")
-    with pytest.raises(NlpsuiteError, match="--split all"):
+    with pytest.raises(NlpsuiteError, match="split='all'"):
         toy_task.evaluate(other, split="test")
     assert toy_task.evaluate(other, split="all")["sentences"] == 1
 

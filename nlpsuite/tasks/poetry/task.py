@@ -21,7 +21,7 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import corpus, registry
-from nlpsuite.errors import NlpsuiteError, OptionError
+from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.poetry import preprocess
 from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
@@ -140,8 +140,7 @@ class PoetryTask(Task):
 
     # ---------------------------------------------------------------------------------- evaluation
     def evaluate(self, data: Any, split: str = "test") -> dict[str, Any]:
-        if split not in ("train", "dev", "test"):
-            raise NlpsuiteError(f"unknown split {split!r}; choose train, dev or test")
+        check_choice("split", split, ("train", "dev", "test"))
         _, data_ = self._read(data, self.config)
         if data_.mode != self.codec.mode:
             raise NlpsuiteError(

@@ -174,9 +174,9 @@ class StockTask(Task):
         ``split="test"`` scores origins after ``train_end`` only (every outcome unseen in training);
         ``split="all"`` scores every origin (in-sample for the series the model trained on).
         """
+        after = self.config.train_end or "the training data"
         if split not in ("test", "all"):
-            after = self.config.train_end or "the training data"
-            raise NlpsuiteError(f"--split {split}: choose test (origins after {after}) or all")
+            raise OptionError("split", split, f"must be 'test' (origins after {after}) or 'all'")
         config = self.config
         datas = _load(data, config.lookback, config.horizon)
         cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
@@ -194,7 +194,7 @@ class StockTask(Task):
         if not parts:
             raise NlpsuiteError(
                 f"{', '.join(d.name for d in datas)}: no origins after the model's training "
-                f"cutoff {cutoff}; pass --split all to score the whole series (in-sample for "
+                f"cutoff {cutoff}; evaluate with split='all' to score the whole series (in-sample for "
                 "the series it trained on) or give later data"
             )
         report = B.full_report(B.Forecasts.concat(parts), config.horizon)
@@ -337,12 +337,11 @@ def _fit_final(
     cutoff = _parse_date(config.train_end, "train_end")
     usable = bank.upto(cutoff + 1) if cutoff is not None else len(bank.end_dates)
     if usable < 200:
-        raise NlpsuiteError(
-            f"only {usable} training windows end by train_end={config.train_end or 'the end'}; "
-            "give longer series or a later --set train_end=YYYY-MM-DD"
+        raise OptionError(
+            "train_end", config.train_end,
+            f"leaves only {usable} training windows (200 needed); give longer series or a later date",
         )
-    # Dev = the last dev_fraction of origins; train = windows whose outcomes all precede the first
-    # dev origin.
+    # Dev = the last dev_fraction of origins; train = windows whose outcomes all precede the first dev origin.
     origin_dates = np.sort(bank.origin_dates[:usable])
     dev_start = origin_dates[int(len(origin_dates) * (1 - config.dev_fraction))]
     dev = np.flatnonzero(bank.origin_dates[:usable] >= dev_start)

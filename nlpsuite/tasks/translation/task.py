@@ -218,13 +218,12 @@ class TranslationTask(Task):
         pairs = read_pairs(path, self.config.direction)
         if split == "all":
             return dedupe_by_source(pairs)
-        if split not in ("dev", "test"):
-            raise NlpsuiteError(f"--split {split}: choose test, dev or all")
+        check_choice("split", split, ("test", "dev", "all"))
         selected = select_by_hashes(pairs, self.assets["split"][split])
         if not selected:
             raise NlpsuiteError(
                 f"none of the {len(pairs)} pairs in {path} is in this model's {split} split "
-                "(it was made from the training data); use --split all to score every pair of "
+                "(it was made from the training data); evaluate with split='all' to score every pair of "
                 "another file"
             )
         return selected
