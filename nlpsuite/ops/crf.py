@@ -660,7 +660,7 @@ def crf_decode(
     >>> import numpy as np
     >>> potentials = np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]])
     >>> tags, best = crf_decode(potentials, np.array([[0.0, -1.0], [-1.0, 0.0]]), [2])
-    >>> tags.tolist() if hasattr(tags, "tolist") else np.asarray(tags).tolist(), round(float(best[0]), 1)
+    >>> np.asarray(tags).tolist(), round(float(best[0]), 1)
     ([[0, 0, 0]], 1.0)
     """
     args = (potentials, transition_params, sequence_length, start_transitions, end_transitions)
