@@ -10,6 +10,7 @@ start/end transitions, n-best decoding, marginals and a "pairwise" form used by
 
 __all__ = [
     "FORBIDDEN_SCORE",
+    "CrfDecodeForwardRnnCell",
     "crf_binary_score",
     "crf_constrained_decode",
     "crf_constraint_masks",
@@ -35,6 +36,7 @@ __all__ = [
 
 from nlpsuite.ops.crf import (
     FORBIDDEN_SCORE,
+    CrfDecodeForwardRnnCell,
     crf_binary_score,
     crf_constrained_decode,
     crf_constraint_masks,

@@ -698,6 +698,47 @@ def crf_decode_forward(inputs, state, transition_params, sequence_lengths):
     return ops.where(mask[:, :, None], pointers, ops.zeros_like(pointers)), last_state
 
 
+@keras.saving.register_keras_serializable(package="nlpsuite")
+class CrfDecodeForwardRnnCell(keras.layers.Layer):
+    """One Viterbi forward step as a Keras RNN cell (tfa.text.crf.CrfDecodeForwardRnnCell).
+
+    Kept for code that names it (e.g. in ``custom_objects``); `crf_decode_forward` runs the same
+    step as one compiled scan.
+
+    Args:
+        transition_params: ``[num_tags, num_tags]`` transition scores (stored in the config).
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: ``[batch, num_tags]`` unary potentials of one step.
+        states: ``[state]``, the ``[batch, num_tags]`` scores before the step.
+
+    Returns:
+        ``(backpointers int32 [batch, num_tags], [new_state])``.
+
+    Example:
+    >>> import numpy as np
+    >>> cell = CrfDecodeForwardRnnCell([[0.0, -2.0], [-1.0, 0.0]])
+    >>> pointers, (state,) = cell(np.array([[1.0, 0.0]]), [np.array([[0.0, 1.0]])])
+    >>> np.asarray(pointers).tolist(), np.asarray(state).tolist()
+    ([[0, 1]], [[1.0, 1.0]])
+    """
+
+    def __init__(self, transition_params, **kwargs):
+        super().__init__(**kwargs)
+        self.transition_params = np.asarray(ops.convert_to_numpy(transition_params), dtype="float32")
+        self.state_size = self.output_size = self.transition_params.shape[0]
+
+    def call(self, inputs, states):
+        inputs = _as_float(inputs)
+        candidates = ops.cast(states[0], inputs.dtype)[:, :, None] + ops.cast(self.transition_params, inputs.dtype)
+        pointers = ops.cast(ops.argmax(candidates, axis=1), "int32")
+        return pointers, [inputs + ops.max(candidates, axis=1)]
+
+    def get_config(self):
+        return {**super().get_config(), "transition_params": self.transition_params.tolist()}
+
+
 def crf_filtered_inputs(inputs, tag_bitmap):
     """``inputs`` with every tag outside ``tag_bitmap`` set to ``-inf`` (tfa.text.crf_filtered_inputs).
 

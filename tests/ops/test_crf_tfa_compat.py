@@ -100,3 +100,16 @@ def test_decode_applies_to_a_functional_model(tmp_path):
     want_tags, want_best = crf_decode(X, TRANS, LENGTHS)
     np.testing.assert_array_equal(got_tags, _np(want_tags))
     np.testing.assert_allclose(got_best, _np(want_best), rtol=1e-6)
+
+
+def test_decode_forward_cell_matches_decode_forward_and_round_trips():
+    from nlpsuite.ops import CrfDecodeForwardRnnCell
+
+    state = RNG.normal(size=(3, 3)).astype("float32")
+    cell = CrfDecodeForwardRnnCell(TRANS)
+    pointers, (new_state,) = cell(X[:, 0], [state])
+    want_pointers, want_state = crf_decode_forward(X[:, :1], state, TRANS, [1, 1, 1])
+    np.testing.assert_array_equal(_np(pointers), _np(want_pointers)[:, 0])
+    np.testing.assert_allclose(_np(new_state), _np(want_state), rtol=1e-6)
+    clone = CrfDecodeForwardRnnCell.from_config(cell.get_config())
+    np.testing.assert_allclose(clone.transition_params, TRANS)
