@@ -26,9 +26,11 @@ app: install
 	$(BIN)/streamlit run apps/Home.py --server.port $(PORT) --server.headless true \
 	    --browser.gatherUsageStats false
 
-# The whole suite on TensorFlow, then the backend-agnostic layer and op tests again on JAX.
+# The whole suite on TensorFlow, the `>>>` examples of the public layers and ops as doctests, then
+# the backend-agnostic layer and op tests again on JAX.
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules nlpsuite/layers nlpsuite/ops
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -p no:cacheprovider -m backend_agnostic tests/layers tests/ops
 
 test-browser: install

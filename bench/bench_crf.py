@@ -4,7 +4,11 @@ Batch 64, length 50, 9 and 17 tags (CoNLL BIO and BIOES sizes), for the current 
 ``eager`` (called from Python, as a user would; the scans inside are compiled and cached per
 shape by `nlpsuite.ops.crf._compiled`), ``jit`` (``tf.function(jit_compile=True)`` on TensorFlow,
 ``jax.jit`` on JAX), and a plain NumPy forward algorithm + Viterbi, vectorised over the batch, as
-the reference. ``vs_numpy`` is throughput relative to NumPy (> 1 is faster).
+the reference. ``vs_numpy`` is throughput relative to NumPy (> 1 is faster). When pytorch-crf
+is installed (``pip install -e ".[torch]"``), ``pytorch-crf`` is timed on the same inputs as the
+peer a tensorflow-addons user would compare with (``torchcrf.CRF`` forward + ``decode``, eager,
+no start/end scores, its threads set to TensorFlow's), and ``vs_pytorch_crf`` is each row's
+throughput relative to it (>= 1 means at least as fast).
 
     python -m bench crf                      # TensorFlow
     KERAS_BACKEND=jax python -m bench crf    # JAX
@@ -93,6 +97,32 @@ def _keras_fn(backend: str, compiled: bool) -> Callable:
     return None
 
 
+def _pytorch_crf_fn(num_tags: int, transitions: np.ndarray) -> Callable | None:
+    """pytorch-crf's log-likelihood + Viterbi with our transitions; None when it is not installed."""
+    try:
+        import torch
+        from torchcrf import CRF as TorchCRF
+    except ImportError:
+        return None
+    crf = TorchCRF(num_tags, batch_first=True)
+    with torch.no_grad():
+        crf.transitions.copy_(torch.from_numpy(transitions))
+        crf.start_transitions.zero_()
+        crf.end_transitions.zero_()
+
+    def both(x, tags, lengths, _transitions):
+        mask = torch.from_numpy(np.arange(x.shape[1])[None, :] < lengths[:, None])
+        with torch.no_grad():
+            ll = crf(torch.from_numpy(x), torch.from_numpy(tags).long(), mask, reduction="none")
+            paths = crf.decode(torch.from_numpy(x), mask)
+        decoded = np.zeros(tags.shape, np.int32)
+        for row, path in enumerate(paths):
+            decoded[row, : len(path)] = path
+        return ll.numpy(), decoded
+
+    return both
+
+
 def _throughput(fn: Callable, args: tuple, iterations: int) -> float:
     fn(*args)  # warm-up: tracing and compilation are not throughput
     best = float("inf")
@@ -109,6 +139,7 @@ def run(quick: bool = False) -> list[dict]:
     import keras
 
     backend = keras.backend.backend()
+    _match_torch_threads()
     iterations = 2 if quick else 20
     rows = []
     for num_tags in (9,) if quick else (9, 17):
@@ -125,7 +156,28 @@ def run(quick: bool = False) -> list[dict]:
             np.testing.assert_allclose(ll, reference[0], rtol=1e-4, atol=1e-3)
             np.testing.assert_array_equal(decoded, reference[1])
             rows.append(_row(num_tags, f"{backend} {mode}", _throughput(fn, args, iterations), base))
+        peer = _pytorch_crf_fn(num_tags, args[3])
+        if peer is not None:
+            ll, decoded = peer(*args)
+            np.testing.assert_allclose(ll, reference[0], rtol=1e-4, atol=1e-3)
+            np.testing.assert_array_equal(decoded, reference[1])
+            rows.append(_row(num_tags, "pytorch-crf eager", _throughput(peer, args, iterations), base))
+            torch_rate = rows[-1]["sequences/s"]
+            for row in rows[-4:]:
+                if row["tags"] == num_tags:
+                    row["vs_pytorch_crf"] = round(row["sequences/s"] / torch_rate, 2)
     return rows
+
+
+def _match_torch_threads() -> None:
+    # Same cores for both peers: torch defaults to every core, TensorFlow's op pools may differ.
+    try:
+        import tensorflow as tf
+        import torch
+    except ImportError:
+        return
+    threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count() or 1
+    torch.set_num_threads(threads)
 
 
 def _row(num_tags: int, implementation: str, per_second: float, numpy_per_second: float) -> dict:

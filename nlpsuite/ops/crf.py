@@ -111,8 +111,20 @@ def _scan(step, init, xs, reverse: bool = False):
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        carries = tf.scan(step, xs, initializer=init, reverse=reverse)
-        steps = keras.tree.flatten(xs)[0].shape[0]
+        first = keras.tree.flatten(xs)[0]
+        steps = first.shape[0]
+
+        def scan():
+            return tf.scan(step, xs, initializer=init, reverse=reverse)
+
+        def no_carries():
+            return keras.tree.map_structure(lambda c: tf.zeros(tf.concat([[0], tf.shape(c)], 0), c.dtype), init)
+
+        if steps is None:
+            # tf.scan cannot stack zero steps of a shape-relaxed trace; skip it at run time.
+            carries = tf.cond(tf.shape(first)[0] > 0, scan, no_carries)
+        else:
+            carries = scan() if steps else no_carries()
 
         def last(c, initial):
             if steps == 0:
@@ -416,17 +428,133 @@ def crf_pairwise_marginals(potentials, mask):
 
 
 # --------------------------------------------------------------------------- tfa-compatible API
+#
+# The unary form has right padding only (``sequence_lengths``), so the scans below run over every
+# step unmasked and the result of each row is read at its last valid step afterwards: fewer ops
+# per step than the pairwise form's masked scans, and no ``[batch, time, K, K]`` tensor. Each
+# public function is one compiled call (`_compiled`), so eager callers pay one dispatch.
 
 
-def _unary_form(inputs, transition_params, sequence_lengths, start_transitions, end_transitions):
+def _unary_inputs(inputs, sequence_lengths):
     inputs = _as_float(inputs)
     if len(inputs.shape) != 3:
         raise NlpsuiteError(
             f"crf: `inputs`/`potentials` must be [batch, max_seq_len, num_tags], got shape {tuple(inputs.shape)}."
         )
-    mask = sequence_mask(sequence_lengths, ops.shape(inputs)[1])
-    potentials = crf_pairwise_potentials(inputs, transition_params, mask, start_transitions, end_transitions)
-    return potentials, mask
+    lengths = ops.cast(ops.convert_to_tensor(sequence_lengths), "int32")
+    return inputs, lengths, sequence_mask(lengths, ops.shape(inputs)[1])
+
+
+def _optional(x, dtype):
+    return None if x is None else ops.cast(x, dtype)
+
+
+def _at_length(first, later, index):
+    """Row ``b`` of ``[first, *later][index[b]]``: ``first`` ``[batch, K]``, ``later`` time-major."""
+    steps = ops.concatenate([first[None], later], axis=0)
+    return ops.take_along_axis(_batch_major(steps), index[:, None, None], axis=1)[:, 0]
+
+
+def _forward_alphas(inputs, transitions):
+    """Forward algorithm without a mask: alphas of steps ``1..T-1``, time-major ``[T-1, batch, K]``."""
+    transitions = transitions[None]
+
+    def step(alpha, x):
+        return ops.logsumexp(alpha[:, :, None] + transitions, axis=1) + x
+
+    _, alphas = _scan(step, inputs[:, 0], _time_major(inputs[:, 1:]))
+    return alphas
+
+
+def _viterbi_forward(inputs, state, transitions):
+    """Max-product recursion from ``state`` over every step of time-major-able ``inputs``.
+
+    Returns time-major ``(scores [T, batch, K], pointers int32 [T, batch, K])``, where
+    ``pointers[t, b, j]`` is the best previous tag for tag ``j`` at step ``t``.
+    """
+    transitions = transitions[None]
+    batch = ops.shape(inputs)[0]
+
+    def step(carry, x):
+        candidates = carry[0][:, :, None] + transitions
+        return ops.max(candidates, axis=1) + x, ops.cast(ops.argmax(candidates, axis=1), "int32")
+
+    init = (state, _identity_pointers(batch, _num_tags(inputs)))
+    _, (scores, pointers) = _scan(step, init, _time_major(inputs))
+    return scores, pointers
+
+
+def _follow_pointers(pointers, last):
+    """Tags ``[batch, T-1]`` from ``pointers`` ``[batch, T-1, K]`` (tag at ``t`` given tag at ``t + 1``).
+
+    Instead of walking back one step at a time, composes the pointer maps by doubling: after round
+    ``r`` entry ``t`` maps the tag at ``t + 2**r`` to the tag at ``t``, so ``ceil(log2(T))``
+    vectorised gathers replace ``T`` sequential ones. Integer gathers only: the path is exactly
+    the one a step-by-step backtrack finds.
+    """
+    batch, num_tags = ops.shape(pointers)[0], _num_tags(pointers)
+    steps = pointers.shape[1] if pointers.shape[1] is not None else ops.shape(pointers)[1]
+    identity = _identity_pointers(batch, num_tags)[:, None, :]
+    positions = ops.arange(steps, dtype="int32")
+
+    def double(composed, span):
+        extended = ops.concatenate([composed, identity], axis=1)
+        ahead = ops.take(extended, ops.minimum(positions + span, steps), axis=1)
+        return ops.take_along_axis(composed, ahead, axis=2), span * 2
+
+    if isinstance(steps, int):
+        span = 1
+        while span < steps:
+            pointers, span = double(pointers, span)
+    else:
+        pointers, _ = ops.while_loop(lambda _, span: span < steps, double, (pointers, ops.convert_to_tensor(1)))
+    start = ops.broadcast_to(last[:, None, None], (batch, steps, 1))
+    return ops.take_along_axis(pointers, start, axis=2)[:, :, 0]
+
+
+def _gold_score(inputs, tags, lengths, mask, transitions, start, end):
+    """Unnormalised score of ``tags`` (already sliced to the time axis and zeroed at padding)."""
+    num_tags = _num_tags(inputs)
+    picked = ops.take_along_axis(inputs, tags[:, :, None], axis=2)[:, :, 0]
+    score = ops.sum(ops.where(mask, picked, ops.zeros_like(picked)), axis=1)
+    pairs = ops.take(ops.reshape(transitions, (-1,)), tags[:, :-1] * num_tags + tags[:, 1:])
+    score = score + ops.sum(ops.where(mask[:, 1:], pairs, ops.zeros_like(pairs)), axis=1)
+    nonempty = lengths > 0
+    if start is not None:
+        score = score + ops.where(nonempty, ops.take(start, tags[:, 0]), ops.zeros_like(score))
+    if end is not None:
+        last = _gather_rows(tags, ops.maximum(lengths - 1, 0))
+        score = score + ops.where(nonempty, ops.take(end, last), ops.zeros_like(score))
+    return score
+
+
+def _log_norm(inputs, lengths, transitions, start, end):
+    if start is not None:
+        inputs = ops.concatenate([inputs[:, :1] + start, inputs[:, 1:]], axis=1)
+    alpha = _at_length(inputs[:, 0], _forward_alphas(inputs, transitions), ops.maximum(lengths - 1, 0))
+    if end is not None:
+        alpha = alpha + end
+    log_norm = ops.logsumexp(alpha, axis=1)
+    return ops.where(lengths > 0, log_norm, ops.zeros_like(log_norm))
+
+
+def _no_time_steps(inputs) -> bool:
+    return inputs.shape[1] == 0
+
+
+@_compiled()
+def _unary_log_likelihood(inputs, tag_indices, sequence_lengths, transition_params, start, end):
+    inputs, lengths, mask = _unary_inputs(inputs, sequence_lengths)
+    if _no_time_steps(inputs):
+        return ops.zeros(ops.shape(inputs)[:1], inputs.dtype)
+    transitions = ops.cast(transition_params, inputs.dtype)
+    start, end = _optional(start, inputs.dtype), _optional(end, inputs.dtype)
+    # Labels past the time axis (tfa scores a length-1 batch by its first tag) and at padding
+    # (-1, -100...) are never read, but they must index safely.
+    tags = ops.cast(tag_indices, "int32")[:, : ops.shape(inputs)[1]]
+    tags = ops.where(mask, tags, 0)
+    gold = _gold_score(inputs, tags, lengths, mask, transitions, start, end)
+    return gold - _log_norm(inputs, lengths, transitions, start, end)
 
 
 def crf_log_likelihood(
@@ -464,8 +592,46 @@ def crf_log_likelihood(
         initializer = keras.initializers.GlorotUniform()
         transition_params = initializer((num_tags, num_tags), dtype=inputs.dtype)
     transition_params = ops.cast(transition_params, inputs.dtype)
-    potentials, mask = _unary_form(inputs, transition_params, sequence_lengths, start_transitions, end_transitions)
-    return crf_pairwise_log_likelihood(potentials, tag_indices, mask), transition_params
+    log_likelihood = _unary_log_likelihood(
+        inputs, tag_indices, sequence_lengths, transition_params, start_transitions, end_transitions
+    )
+    return log_likelihood, transition_params
+
+
+@_compiled()
+def _unary_decode(potentials, transition_params, sequence_length, start, end):
+    inputs, lengths, mask = _unary_inputs(potentials, sequence_length)
+    batch = ops.shape(inputs)[0]
+    if _no_time_steps(inputs):
+        return ops.zeros((batch, 0), "int32"), ops.zeros((batch,), inputs.dtype)
+    transitions = ops.cast(transition_params, inputs.dtype)
+    start, end = _optional(start, inputs.dtype), _optional(end, inputs.dtype)
+    first = inputs[:, 0] if start is None else inputs[:, 0] + start
+    scores, pointers = _viterbi_forward(inputs[:, 1:], first, transitions)
+    final = _at_length(first, scores, ops.maximum(lengths - 1, 0))
+    if end is not None:
+        final = final + end
+    last = ops.cast(ops.argmax(final, axis=1), "int32")
+    # Past a row's end every tag points at itself, so each row's path starts at its own last tag.
+    identity = _identity_pointers(batch, _num_tags(inputs))[:, None, :]
+    pointers = ops.where(mask[:, 1:, None], _batch_major(pointers), identity)
+    tags = ops.concatenate([_follow_pointers(pointers, last), last[:, None]], axis=1)
+    best = ops.max(final, axis=1)
+    return ops.where(mask, tags, 0), ops.where(lengths > 0, best, ops.zeros_like(best))
+
+
+class _CrfDecodeOperation(keras.Operation):
+    """`crf_decode` as a Keras operation, so it also applies to symbolic tensors of a functional model."""
+
+    def call(self, potentials, transition_params, sequence_length, start, end):
+        return _unary_decode(potentials, transition_params, sequence_length, start, end)
+
+    def compute_output_spec(self, potentials, transition_params, sequence_length, start, end):
+        batch, time = potentials.shape[:2]
+        return (
+            keras.KerasTensor((batch, time), dtype="int32"),
+            keras.KerasTensor((batch,), dtype=_compute_dtype(potentials)),
+        )
 
 
 def crf_decode(
@@ -477,6 +643,9 @@ def crf_decode(
 ):
     """Highest-scoring tag sequence (tfa.text.crf_decode).
 
+    Works on concrete tensors, inside ``tf.function``/``jax.jit``, and on the symbolic tensors of
+    a Keras functional model.
+
     Args:
         potentials: ``[batch, max_seq_len, num_tags]`` unary potentials.
         transition_params: ``[num_tags, num_tags]`` transition scores.
@@ -486,9 +655,150 @@ def crf_decode(
     Returns:
         ``(decode_tags int32 [batch, max_seq_len], best_score [batch])``; tags past each length
         are 0, and a length-0 row has best score 0.
+
+    Example:
+    >>> import numpy as np
+    >>> potentials = np.array([[[1.0, 0.0], [0.0, 1.0], [5.0, 5.0]]])
+    >>> tags, best = crf_decode(potentials, np.array([[0.0, -1.0], [-1.0, 0.0]]), [2])
+    >>> np.asarray(tags).tolist(), round(float(best[0]), 1)
+    ([[0, 0, 0]], 1.0)
     """
-    pairwise, mask = _unary_form(potentials, transition_params, sequence_length, start_transitions, end_transitions)
-    return crf_pairwise_decode(pairwise, mask)
+    args = (potentials, transition_params, sequence_length, start_transitions, end_transitions)
+    if any(keras.backend.is_keras_tensor(a) for a in args):
+        return _CrfDecodeOperation().symbolic_call(*args)
+    return _unary_decode(*args)
+
+
+def crf_decode_forward(inputs, state, transition_params, sequence_lengths):
+    """One Viterbi forward pass (tfa.text.crf_decode_forward).
+
+    Args:
+        inputs: ``[batch, steps, num_tags]`` unary potentials of the steps after ``state``.
+        state: ``[batch, num_tags]`` scores before the first of those steps.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+        sequence_lengths: ``[batch]`` number of valid steps of each row in ``inputs``.
+
+    Returns:
+        ``(backpointers int32 [batch, steps, num_tags], last_state [batch, num_tags])``:
+        ``backpointers[b, t, j]`` is the best previous tag for tag ``j`` at step ``t`` (0 past a
+        row's length), and ``last_state`` holds each row's scores after its last valid step
+        (``state`` itself for a length 0).
+
+    Example:
+    >>> import numpy as np
+    >>> pointers, last = crf_decode_forward(np.zeros((1, 2, 2)), np.array([[0.0, 3.0]]), np.zeros((2, 2)), [1])
+    >>> np.asarray(pointers).tolist(), np.asarray(last).tolist()
+    ([[[1, 1], [0, 0]]], [[3.0, 3.0]])
+    """
+    inputs, lengths, mask = _unary_inputs(inputs, sequence_lengths)
+    state = ops.cast(state, inputs.dtype)
+    scores, pointers = _viterbi_forward(inputs, state, ops.cast(transition_params, inputs.dtype))
+    pointers = _batch_major(pointers)
+    last_state = _at_length(state, scores, lengths)
+    return ops.where(mask[:, :, None], pointers, ops.zeros_like(pointers)), last_state
+
+
+@keras.saving.register_keras_serializable(package="nlpsuite")
+class CrfDecodeForwardRnnCell(keras.layers.Layer):
+    """One Viterbi forward step as a Keras RNN cell (tfa.text.crf.CrfDecodeForwardRnnCell).
+
+    Kept for code that names it (e.g. in ``custom_objects``); `crf_decode_forward` runs the same
+    step as one compiled scan.
+
+    Args:
+        transition_params: ``[num_tags, num_tags]`` transition scores (stored in the config).
+        **kwargs: base `keras.layers.Layer` arguments.
+
+    Call arguments:
+        inputs: ``[batch, num_tags]`` unary potentials of one step.
+        states: ``[state]``, the ``[batch, num_tags]`` scores before the step.
+
+    Returns:
+        ``(backpointers int32 [batch, num_tags], [new_state])``.
+
+    Example:
+    >>> import numpy as np
+    >>> cell = CrfDecodeForwardRnnCell([[0.0, -2.0], [-1.0, 0.0]])
+    >>> pointers, (state,) = cell(np.array([[1.0, 0.0]]), [np.array([[0.0, 1.0]])])
+    >>> np.asarray(pointers).tolist(), np.asarray(state).tolist()
+    ([[0, 1]], [[1.0, 1.0]])
+    """
+
+    def __init__(self, transition_params, **kwargs):
+        super().__init__(**kwargs)
+        self.transition_params = np.asarray(ops.convert_to_numpy(transition_params), dtype="float32")
+        self.state_size = self.output_size = self.transition_params.shape[0]
+
+    def call(self, inputs, states):
+        inputs = _as_float(inputs)
+        candidates = ops.cast(states[0], inputs.dtype)[:, :, None] + ops.cast(self.transition_params, inputs.dtype)
+        pointers = ops.cast(ops.argmax(candidates, axis=1), "int32")
+        return pointers, [inputs + ops.max(candidates, axis=1)]
+
+    def get_config(self):
+        return {**super().get_config(), "transition_params": self.transition_params.tolist()}
+
+
+def crf_filtered_inputs(inputs, tag_bitmap):
+    """``inputs`` with every tag outside ``tag_bitmap`` set to ``-inf`` (tfa.text.crf_filtered_inputs).
+
+    Args:
+        inputs: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        tag_bitmap: boolean ``[batch, max_seq_len, num_tags]``, True for the tags allowed at each step.
+
+    Returns:
+        A tensor like ``inputs`` (same dtype).
+
+    Example:
+    >>> import numpy as np
+    >>> np.asarray(crf_filtered_inputs(np.array([[[1.0, 2.0]]]), np.array([[[True, False]]]))).tolist()
+    [[[1.0, -inf]]]
+    """
+    inputs = ops.convert_to_tensor(inputs)
+    return ops.where(ops.cast(tag_bitmap, "bool"), inputs, ops.full_like(inputs, -np.inf))
+
+
+def crf_multitag_sequence_score(inputs, tag_bitmap, sequence_lengths, transition_params):
+    """Log of the summed exp-scores of every tag sequence allowed by ``tag_bitmap``.
+
+    (tfa.text.crf_multitag_sequence_score.) With one-hot bitmaps it equals `crf_sequence_score`;
+    it is the numerator of the likelihood when several tags are correct at a step.
+
+    Args:
+        inputs: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        tag_bitmap: boolean ``[batch, max_seq_len, num_tags]``, the tags allowed at each step.
+        sequence_lengths: ``[batch]`` true lengths (a length-0 row scores 0).
+        transition_params: ``[num_tags, num_tags]``.
+
+    Returns:
+        ``[batch]`` scores.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.log(np.array([[[1.0, 2.0, 4.0]]]))
+    >>> score = crf_multitag_sequence_score(x, np.array([[[True, False, True]]]), [1], np.zeros((3, 3)))
+    >>> round(float(np.exp(score[0])), 4)  # 1 + 4
+    5.0
+    """
+    return crf_log_norm(crf_filtered_inputs(inputs, tag_bitmap), sequence_lengths, transition_params)
+
+
+def crf_constrained_decode(potentials, tag_bitmap, transition_params, sequence_length):
+    """`crf_decode` restricted to the tags allowed by ``tag_bitmap`` (tfa.text.crf_constrained_decode).
+
+    Example:
+    >>> import numpy as np
+    >>> tags, _ = crf_constrained_decode(np.array([[[5.0, 1.0]]]), np.array([[[False, True]]]), np.zeros((2, 2)), [1])
+    >>> np.asarray(tags).tolist()
+    [[1]]
+    """
+    return crf_decode(crf_filtered_inputs(potentials, tag_bitmap), transition_params, sequence_length)
+
+
+def _unary_form(inputs, transition_params, sequence_lengths, start_transitions, end_transitions):
+    inputs, _, mask = _unary_inputs(inputs, sequence_lengths)
+    potentials = crf_pairwise_potentials(inputs, transition_params, mask, start_transitions, end_transitions)
+    return potentials, mask
 
 
 def crf_nbest_decode(
@@ -523,10 +833,17 @@ def crf_marginals(
     return crf_pairwise_marginals(pairwise, mask)
 
 
+@_compiled()
+def _unary_log_norm(inputs, sequence_lengths, transition_params):
+    inputs, lengths, _ = _unary_inputs(inputs, sequence_lengths)
+    if _no_time_steps(inputs):
+        return ops.zeros(ops.shape(inputs)[:1], inputs.dtype)
+    return _log_norm(inputs, lengths, ops.cast(transition_params, inputs.dtype), None, None)
+
+
 def crf_log_norm(inputs, sequence_lengths, transition_params):
-    """Log partition function ``[batch]`` (tfa.text.crf_log_norm)."""
-    pairwise, mask = _unary_form(inputs, transition_params, sequence_lengths, None, None)
-    return crf_pairwise_log_norm(pairwise, mask)
+    """Log partition function ``[batch]`` (tfa.text.crf_log_norm); 0 for a length-0 row."""
+    return _unary_log_norm(inputs, sequence_lengths, transition_params)
 
 
 def crf_unary_score(tag_indices, sequence_lengths, inputs):
@@ -552,10 +869,15 @@ def crf_binary_score(tag_indices, sequence_lengths, transition_params):
 
 
 def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params):
-    """Unnormalised score of ``tag_indices`` (tfa.text.crf_sequence_score)."""
+    """Unnormalised score of ``tag_indices`` (tfa.text.crf_sequence_score).
+
+    Tags past the time axis of ``inputs`` are not scored: as in tensorflow-addons, a batch with
+    ``max_seq_len`` 1 scores each row by the unary potential of its first tag alone.
+    """
+    inputs = _as_float(inputs)
+    tag_indices = ops.cast(tag_indices, "int32")[:, : ops.shape(inputs)[1]]
     return crf_unary_score(tag_indices, sequence_lengths, inputs) + ops.cast(
-        crf_binary_score(tag_indices, sequence_lengths, transition_params),
-        _compute_dtype(ops.convert_to_tensor(inputs)),
+        crf_binary_score(tag_indices, sequence_lengths, transition_params), inputs.dtype
     )
 
 

@@ -19,11 +19,11 @@ Example:
 >>> task.predict(["a gripping, funny film"], explain=True)  # doctest: +SKIP
 """
 
+from nlpsuite.layers import AttentionPooling
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 from nlpsuite.tasks.sentiment.data import DATASET_LAYOUTS, Splits, load_splits, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics, expected_calibration_error
 from nlpsuite.tasks.sentiment.model import build_model, compile_forward
-from nlpsuite.tasks.sentiment.pooling import AttentionPooling
 from nlpsuite.tasks.sentiment.task import SentimentTask
 
 __all__ = [

@@ -8,9 +8,9 @@ from typing import Any
 import keras
 import numpy as np
 
+from nlpsuite.layers import AttentionPooling
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.sentiment.config import SentimentConfig
-from nlpsuite.tasks.sentiment.pooling import AttentionPooling
 
 
 def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> keras.Model:

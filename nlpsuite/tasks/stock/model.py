@@ -13,9 +13,9 @@ from typing import Any
 import keras
 from keras import ops
 
+from nlpsuite.layers import MonotoneQuantiles
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.stock.features import FEATURES
-from nlpsuite.tasks.stock.quantile_head import MonotoneQuantiles
 
 
 def build_model(
