@@ -60,8 +60,7 @@ def read_yahoo(ticker: str, period: str = PERIOD) -> PriceSeries:
     except Exception as exc:  # noqa: BLE001 - yfinance raises many kinds (network, JSON, its own)
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise NlpsuiteError(
-            f"{name}: download failed ({reason}); check the ticker and the internet connection, "
-            "or give a CSV file"
+            f"{name}: download failed ({reason}); check the ticker and the internet connection, or give a CSV file"
         ) from None
     if frame is None or len(frame) == 0:
         raise NlpsuiteError(f"{name}: Yahoo Finance returned no prices (unknown ticker or offline); give a CSV file")

@@ -56,6 +56,9 @@ class StockConfig(TaskConfig):
         refit_samples: windows drawn per refit (half the most recent, half from the rest); 0 = all.
         baseline_window: trailing days of the empirical-quantile baseline.
         season: rows per season of the seasonal-naive baseline (5 = a trading week).
+        features: comma-separated input features (names in ``features.FEATURES``); empty = all.
+        garch_refit_every: rows between refits of the GARCH(1,1)-t baseline (0 = no GARCH).
+        garch_window: trailing days each GARCH fit sees.
     """
 
     epochs: int = 40
@@ -81,6 +84,9 @@ class StockConfig(TaskConfig):
     refit_samples: int = 2048
     baseline_window: int = 500
     season: int = 5
+    features: str = ""
+    garch_refit_every: int = 20
+    garch_window: int = 1000
 
 
 def _parse_date(text: str, field: str) -> np.datetime64 | None:
@@ -141,9 +147,10 @@ class StockTask(Task):
             "training": {"series": names, "train_end": config.train_end, **split},
         }
         notes = [
-            "Features: daily log returns, EWMA volatility path and regime, volume; no price "
-            "levels. Targets and inputs are in units of the origin's own EWMA volatility, so the "
-            "model applies to any ticker.",
+            f"Features ({len(scaler.features)}): daily log returns, EWMA volatility path and regime, "
+            "volume, overnight gaps, Parkinson / Garman-Klass / Rogers-Satchell range volatility over "
+            "5/20/60 days; no price levels. Targets and inputs are in units of the origin's own EWMA "
+            "volatility, so the model applies to any ticker.",
             "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
         ]
         if walk is not None:
@@ -184,7 +191,7 @@ class StockTask(Task):
         cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
         forecasters = [
             self.forecaster(),
-            *(make(config.baseline_window, config.season) for make in B.BASELINES),
+            *B.make_baselines(config.baseline_window, config.season, config.garch_refit_every, config.garch_window),
         ]
         parts = []
         for d in datas:
@@ -318,9 +325,29 @@ def _check_config(config: StockConfig) -> None:
     ):
         if getattr(config, name) < 1:
             raise NlpsuiteError(f"--set {name}={getattr(config, name)}: must be at least 1")
+    if config.garch_refit_every < 0 or config.garch_window < 100:
+        raise NlpsuiteError(
+            f"--set garch_refit_every={config.garch_refit_every} garch_window={config.garch_window}: "
+            "refit every 0 (no GARCH) or more days, on a window of at least 100 days"
+        )
+    feature_names(config)
     if not 0 < config.dev_fraction < 0.5:
         raise NlpsuiteError(f"--set dev_fraction={config.dev_fraction}: choose a value in (0, 0.5)")
     _parse_date(config.train_end, "train_end")
+
+
+def feature_names(config: StockConfig) -> tuple[str, ...]:
+    """The model's input features: ``config.features`` or, when empty, every one."""
+    if not config.features.strip():
+        return F.FEATURES
+    names = tuple(n.strip() for n in config.features.split(",") if n.strip())
+    unknown = [n for n in names if n not in F.FEATURES]
+    if unknown or not names:
+        raise NlpsuiteError(
+            f"--set features={config.features}: unknown {', '.join(unknown) or 'empty list'}; "
+            f"choose from {', '.join(F.FEATURES)} (comma-separated) or leave empty for all"
+        )
+    return names
 
 
 def _new_model(config: StockConfig, strategy: Any = None) -> Any:
@@ -337,6 +364,7 @@ def _new_model(config: StockConfig, strategy: Any = None) -> Any:
             dropout=config.dropout,
             l2=config.l2,
             median_scale=config.median_scale,
+            num_features=len(feature_names(config)),
         )
         jit = config.jit_compile or "auto"
         return compile_model(model, B.QUANTILES, config.learning_rate, jit_compile=jit)
@@ -354,7 +382,7 @@ def _fit_final(
     dev period."""
     import keras
 
-    bank = B.WindowBank.build(datas, config.lookback, config.horizon)
+    bank = B.WindowBank.build(datas, config.lookback, config.horizon, feature_names(config))
     cutoff = _parse_date(config.train_end, "train_end")
     usable = bank.upto(cutoff + 1) if cutoff is not None else len(bank.end_dates)
     if usable < 200:
@@ -370,7 +398,7 @@ def _fit_final(
     train = np.flatnonzero(bank.end_dates[:usable] < dev_start)
     if config.max_train_examples:
         train = train[-config.max_train_examples :]
-    scaler = F.Scaler.fit(bank.x[train])
+    scaler = F.Scaler.fit(bank.x[train], feature_names(config))
     x_train, y_train = scaler.transform(bank.x[train]), bank.y_unit[train]
     x_dev, y_dev = scaler.transform(bank.x[dev]), bank.y_unit[dev]
     model = _new_model(config, strategy)
@@ -417,6 +445,9 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         batch_size=config.batch_size,
         baseline_window=config.baseline_window,
         season=config.season,
+        garch_refit_every=config.garch_refit_every,
+        garch_window=config.garch_window,
+        features=feature_names(config),
         seed=config.seed,
         **kwargs,
     )
@@ -440,7 +471,8 @@ def _walk_note(walk: dict[str, Any]) -> str:
         f"origins {walk['first_origin']}..{walk['last_origin']}: MASE h1 {walk['mase_h1']:.3f}, "
         f"80% coverage "
         f"{walk['coverage_80_min']:.3f}-{walk['coverage_80_max']:.3f} over horizons, pinball h1 "
-        f"{walk.get('pinball_ratio_h1', float('nan')):.3f} x the empirical-quantile baseline."
+        f"{walk.get('pinball_ratio_h1', float('nan')):.3f} x the empirical-quantile baseline and "
+        f"{walk.get('pinball_ratio_garch_h1', float('nan')):.3f} x GARCH(1,1)-t."
     )
 
 
@@ -449,20 +481,24 @@ def _walk_table(walk: dict[str, Any]) -> str:
     lines = [
         "### Walk-forward backtest (refits during training)",
         "",
-        "| horizon | MASE | dir. acc. | up share | 80% cov. | cov. baseline | pinball / baseline |",
-        "|---|---|---|---|---|---|---|",
+        "| horizon | MASE | dir. acc. | up share | 80% cov. | cov. baseline | cov. GARCH | pinball / baseline "
+        "| pinball / GARCH |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    nan = float("nan")
     for h in ("1", "2", "5", "10", "20"):
         row = walk["by_horizon"].get(h)
         if row:
             lines.append(
                 f"| {h} | {row['mase']:.3f} | {row['directional_accuracy']:.3f} | "
                 f"{row['up_share']:.3f} | {row['coverage_80']:.3f} | "
-                f"{row['coverage_80_baseline']:.3f} | {row['pinball_ratio']:.3f} |"
+                f"{row['coverage_80_baseline']:.3f} | {row.get('coverage_80_garch', nan):.3f} | "
+                f"{row['pinball_ratio']:.3f} | {row.get('pinball_ratio_garch', nan):.3f} |"
             )
     for name, part in walk.get("by_series", {}).items():
         lines.append(
             f"| {name} h1 | {part['mase_h1']:.3f} | {part['directional_accuracy_h1']:.3f} | | "
-            f"{part['coverage_80_h1']:.3f} | | {part['pinball_ratio_h1']:.3f} |"
+            f"{part['coverage_80_h1']:.3f} | | | {part['pinball_ratio_h1']:.3f} | "
+            f"{part.get('pinball_ratio_garch_h1', nan):.3f} |"
         )
     return "\n".join(lines)
