@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.conformal import Recalibrated
 from nlpsuite.tasks.stock.garch import GarchForecaster
 
 QUANTILES = (0.1, 0.5, 0.9)
@@ -138,6 +139,11 @@ class ModelForecaster:
         x = self.scaler.transform(F.windows(data, origins, self.lookback, self.scaler.features))
         normalised = predict_array(self.model, x)[:, :horizon]
         return normalised * F.unit(data, origins, horizon)[..., None]
+
+
+def recalibrate(forecaster: Any, window: int, lookback: int) -> Any:
+    """``forecaster`` wrapped in conformal recalibration on ``window`` trailing origins (0 = as is)."""
+    return Recalibrated(forecaster, window, F.first_origin(lookback)) if window else forecaster
 
 
 def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int = 64) -> np.ndarray:
@@ -436,6 +442,7 @@ def walk_forward(
     garch_refit_every: int = 20,
     garch_window: int = 1000,
     features: Sequence[str] = F.FEATURES,
+    conformal_window: int = 0,
     seed: int = 1234,
     log: Callable[[str], None] = print,
 ) -> WalkForwardResult:
@@ -446,7 +453,9 @@ def walk_forward(
     every target is dated before ``D``, then forecasts the origins in ``[D, next refit date)``. The
     scaler is fitted once, on the first training set, which every later training set contains.
     The baselines forecast the same origins; GARCH refits on its own cadence (``garch_refit_every``
-    rows of each series, 0 = no GARCH), reusing its fits across blocks.
+    rows of each series, 0 = no GARCH), reusing its fits across blocks. With ``conformal_window``
+    the model's outer quantiles are recalibrated on the trailing origins (forecast by the current
+    model, outcomes known before the origin).
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -476,7 +485,7 @@ def walk_forward(
                 rng,
                 refit_samples,
             )
-        forecaster = ModelForecaster(model, scaler, lookback)
+        forecaster = recalibrate(ModelForecaster(model, scaler, lookback), conformal_window, lookback)
         for data in datas:
             rows = np.arange(F.first_origin(lookback), len(data) - 1)
             in_block = rows[(data.dates[rows] >= start) & (data.dates[rows] < end)]

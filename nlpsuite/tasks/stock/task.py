@@ -59,6 +59,8 @@ class StockConfig(TaskConfig):
         features: comma-separated input features (names in ``features.FEATURES``); empty = all.
         garch_refit_every: rows between refits of the GARCH(1,1)-t baseline (0 = no GARCH).
         garch_window: trailing days each GARCH fit sees.
+        conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
+            90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
     """
 
     epochs: int = 40
@@ -87,6 +89,7 @@ class StockConfig(TaskConfig):
     features: str = ""
     garch_refit_every: int = 20
     garch_window: int = 1000
+    conformal_window: int = 500
 
 
 def _parse_date(text: str, field: str) -> np.datetime64 | None:
@@ -220,8 +223,10 @@ class StockTask(Task):
             report["walk_forward_at_training"] = self.assets["walk_forward"]
         return report
 
-    def forecaster(self) -> B.ModelForecaster:
-        return B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
+    def forecaster(self) -> Any:
+        """The saved model as a backtest forecaster (recalibrated when ``conformal_window > 0``)."""
+        model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
+        return B.recalibrate(model, self.config.conformal_window, self.config.lookback)
 
     # ---------------------------------------------------------------------------------- prediction
 
@@ -325,6 +330,8 @@ def _check_config(config: StockConfig) -> None:
     ):
         if getattr(config, name) < 1:
             raise NlpsuiteError(f"--set {name}={getattr(config, name)}: must be at least 1")
+    if config.conformal_window < 0:
+        raise NlpsuiteError(f"--set conformal_window={config.conformal_window}: give 0 (off) or a number of origins")
     if config.garch_refit_every < 0 or config.garch_window < 100:
         raise NlpsuiteError(
             f"--set garch_refit_every={config.garch_refit_every} garch_window={config.garch_window}: "
@@ -448,6 +455,7 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         garch_refit_every=config.garch_refit_every,
         garch_window=config.garch_window,
         features=feature_names(config),
+        conformal_window=config.conformal_window,
         seed=config.seed,
         **kwargs,
     )
