@@ -142,7 +142,13 @@ class ModelForecaster:
 
 
 def recalibrate(forecaster: Any, window: int, lookback: int) -> Any:
-    """``forecaster`` wrapped in conformal recalibration on ``window`` trailing origins (0 = as is)."""
+    """``forecaster`` wrapped in conformal recalibration on ``window`` trailing origins (0 = as is).
+
+    Example:
+
+    >>> recalibrate(NaiveForecaster(), 0, 60).name, type(recalibrate(EmpiricalQuantileForecaster(), 250, 60)).__name__
+    ('naive', 'Recalibrated')
+    """
     return Recalibrated(forecaster, window, F.first_origin(lookback)) if window else forecaster
 
 
@@ -173,7 +179,19 @@ BASELINES: tuple[Callable[[int, int], Any], ...] = (
 def make_baselines(
     window: int = 500, season: int = 5, garch_refit_every: int = 20, garch_window: int = 1000
 ) -> list[Any]:
-    """Every baseline forecaster: ``BASELINES`` plus GARCH (``garch_refit_every=0`` leaves it out)."""
+    """Every baseline forecaster: ``BASELINES`` plus GARCH (``garch_refit_every=0`` leaves it out).
+
+    Args:
+        window: trailing days of the empirical-quantile baseline.
+        season: rows per season of the seasonal-naive baseline.
+        garch_refit_every: rows between GARCH refits (0 = no GARCH).
+        garch_window: trailing days each GARCH fit sees.
+
+    Example:
+
+    >>> [f.name for f in make_baselines()]
+    ['naive', 'drift', 'seasonal_naive', 'empirical', 'garch']
+    """
     made = [make(window, season) for make in BASELINES]
     if garch_refit_every:
         made.append(GarchForecaster(garch_refit_every, garch_window))

@@ -80,7 +80,20 @@ class Recalibrated:
 
 def trailing_quantile(values: np.ndarray, ends: np.ndarray, window: int, tau: float, min_samples: int) -> np.ndarray:
     """``quantile(values[end - window + 1 : end + 1], tau)`` ignoring NaN, per ``end``; 0 where
-    fewer than ``min_samples`` values exist."""
+    fewer than ``min_samples`` values exist.
+
+    Args:
+        values: per-row residuals (NaN where the outcome is unknown).
+        ends: the last row of each window.
+        window: rows per window.
+        tau: the quantile level.
+        min_samples: fewest non-NaN values for a quantile.
+
+    Example:
+
+    >>> trailing_quantile(np.arange(10.0), np.array([1, 9]), window=4, tau=0.5, min_samples=2).tolist()
+    [0.5, 7.5]
+    """
     ends = np.asarray(ends, dtype=np.int64)
     out = np.zeros(len(ends))
     # Full windows without NaN (the usual case: every calibration outcome is known) in one call.

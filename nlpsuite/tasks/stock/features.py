@@ -110,6 +110,15 @@ def trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
 
     Each full window is averaged on its own (not as a difference of running sums), so the value at
     ``t`` is bit-identical whatever follows ``t``.
+
+    Args:
+        x: per-row values.
+        window: rows per mean (fewer at the start of the series).
+
+    Example:
+
+    >>> trailing_mean(np.array([1.0, 3.0, 5.0, 7.0]), 2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
     """
     out = np.empty(len(x), dtype=np.float64)
     head = min(window - 1, len(x))

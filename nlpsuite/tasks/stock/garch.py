@@ -79,6 +79,16 @@ def fit_garch(returns: np.ndarray, row: int) -> GarchFit:
 
     Falls back to RiskMetrics (``mu = 0``, ``alpha = 0.06``, ``beta = 0.94``, normal shocks) when the
     optimiser fails or returns non-finite parameters, so one bad window cannot stop a backtest.
+
+    Args:
+        returns: daily log returns, oldest first.
+        row: the series row of the last return (kept in the fit).
+
+    Example:
+
+    >>> fit = fit_garch(np.random.default_rng(1).standard_t(5, 800) * 0.01, row=800)
+    >>> fit.row, bool(0 <= fit.alpha < 1 and 0 <= fit.beta < 1 and fit.next_variance > 0)
+    (800, True)
     """
     from arch import arch_model
 
@@ -156,7 +166,19 @@ class GarchForecaster:
 
 
 def one_day_variance(fit: GarchFit, returns: np.ndarray, last: int) -> np.ndarray:
-    """``s2[t+1]`` for ``t = fit.row..last`` (percent units), running the recursion on ``returns``."""
+    """``s2[t+1]`` for ``t = fit.row..last`` (percent units), running the recursion on ``returns``.
+
+    Args:
+        fit: the parameters and ``s2[row + 1]``.
+        returns: the series' daily log returns (all rows; only ``row + 1..last`` are read).
+        last: the last row whose return enters.
+
+    Example:
+
+    >>> fit = GarchFit(row=0, mu=0.0, omega=0.1, alpha=0.1, beta=0.8, nu=8.0, next_variance=1.0)
+    >>> one_day_variance(fit, np.array([0.0, 0.02]), last=1).round(3).tolist()
+    [1.0, 1.3]
+    """
     variance = np.empty(last - fit.row + 1)
     variance[0] = fit.next_variance
     shocks = (returns[fit.row + 1 : last + 1] * SCALE - fit.mu) ** 2
@@ -166,7 +188,20 @@ def one_day_variance(fit: GarchFit, returns: np.ndarray, last: int) -> np.ndarra
 
 
 def quantiles(fit: GarchFit, returns: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:
-    """Quantiles at ``origins`` (all ``>= fit.row``) from one fit, in log-return units."""
+    """Quantiles at ``origins`` (all ``>= fit.row``) from one fit, in log-return units.
+
+    Args:
+        fit: the GARCH fit.
+        returns: the series' daily log returns.
+        origins: rows to forecast from, none before ``fit.row``.
+        horizon: days ahead, 1..horizon.
+
+    Example:
+
+    >>> fit = GarchFit(row=0, mu=0.0, omega=0.0, alpha=0.0, beta=1.0, nu=float("inf"), next_variance=1.0)
+    >>> quantiles(fit, np.zeros(3), np.array([0]), horizon=4)[0, :, 2].round(4).tolist()  # 1% a day
+    [0.0128, 0.0181, 0.0222, 0.0256]
+    """
     path = one_day_variance(fit, returns, int(origins.max()))
     step = np.empty((len(origins), horizon))
     step[:, 0] = path[origins - fit.row]
