@@ -3,7 +3,7 @@
 # runs its walk-forward backtest with refits, then backtests the saved model on 2008-2013 without
 # refitting and writes metrics.json + MODEL_CARD.md. The recipe is StockConfig's defaults: a GRU 16
 # (dropout 0.3, L2 1e-3) over 60 days of the 17 return / range / gap / volume features, conformal
-# recalibration on 500 trailing origins, GARCH(1,1)-t refitted every 20 days as the baseline to beat
+# recalibration on 1,000 trailing origins, GARCH(1,1)-t refitted every 20 days as the baseline to beat
 # (pinball_ratio_garch in metrics.json).
 #   OUT=/tmp/stock bash scripts/train_stock.sh --set units=16   # other folder, extra options
 set -euo pipefail

@@ -89,7 +89,7 @@ class StockConfig(TaskConfig):
     features: str = ""
     garch_refit_every: int = 20
     garch_window: int = 1000
-    conformal_window: int = 500
+    conformal_window: int = 1000
 
 
 def _parse_date(text: str, field: str) -> np.datetime64 | None:
