@@ -1,5 +1,5 @@
-"""Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive, CSV
-download."""
+"""Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive,
+empirical quantiles and GARCH(1,1)-t, CSV download."""
 
 import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
 
@@ -39,80 +39,110 @@ def upload_to_path(uploaded: Any) -> str:
     return str(path)
 
 
-def fan_chart(result: dict[str, Any]) -> alt.LayerChart:
-    """History, the median forecast and its 10-90% band."""
-    history = pd.DataFrame(result["history"])
+def trading_days(h: int) -> str:
+    """``1 trading day``, ``5 trading days``."""
+    return "1 trading day" if h == 1 else f"{h} trading days"
+
+
+BAND_COLORS = {"price": "#1f77b4", "median (50%)": "#ff7f0e", "80% band (10%–90%)": "#ffbb78"}
+
+
+def fan_chart(result: dict[str, Any], context_days: int = HISTORY_DAYS) -> alt.LayerChart:
+    """The last ``context_days`` closes, the median forecast and its 10–90% band, with a legend.
+
+    The x axis spans only the context window and the horizon, and the y axis fits the prices and the
+    band shown, so the band is legible rather than a sliver at the edge of years of history.
+    """
+    history = pd.DataFrame(result["history"]).tail(context_days)
     history["date"] = pd.to_datetime(history["date"])
+    history["series"] = "price"
     forecast = pd.DataFrame(result["forecast"])
     forecast["date"] = pd.to_datetime(forecast["date"])
     # Start the band at the last close, so the fan opens from the history line.
-    anchor = pd.DataFrame(
-        [
-            {
-                "date": pd.to_datetime(result["last_date"]),
-                "q10": result["last_close"],
-                "q50": result["last_close"],
-                "q90": result["last_close"],
-            }
-        ]
-    )
-    forecast = pd.concat([anchor, forecast], ignore_index=True)
+    anchor = {"date": pd.to_datetime(result["last_date"]), **dict.fromkeys(("q10", "q50", "q90"), result["last_close"])}
+    forecast = pd.concat([pd.DataFrame([anchor]), forecast], ignore_index=True)
+    forecast["band"], forecast["median"] = "80% band (10%–90%)", "median (50%)"
+    color_scale = alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values()))
+    low = min(history["close"].min(), forecast["q10"].min())
+    high = max(history["close"].max(), forecast["q90"].max())
+    pad = 0.05 * (high - low)
     x = alt.X("date:T", title=None)
+    y_scale = alt.Scale(domain=[low - pad, high + pad], zero=False)
+    legend = alt.Legend(title=None, orient="top-left")
     line = (
         alt.Chart(history)
-        .mark_line(color="#1f77b4")
+        .mark_line()
         .encode(
             x,
-            alt.Y("close:Q", title="price", scale=alt.Scale(zero=False)),
+            alt.Y("close:Q", title="price", scale=y_scale),
+            alt.Color("series:N", scale=color_scale, legend=legend),
             tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")],
         )
     )
     band = (
         alt.Chart(forecast)
-        .mark_area(opacity=0.3, color="#ff7f0e")
+        .mark_area(opacity=0.5)
         .encode(
             x,
-            alt.Y("q10:Q"),
+            alt.Y("q10:Q", scale=y_scale),
             alt.Y2("q90:Q"),
+            alt.Color("band:N", scale=color_scale, legend=legend),
             tooltip=[
                 alt.Tooltip("date:T"),
                 alt.Tooltip("q10:Q", title="10%", format=".2f"),
+                alt.Tooltip("q50:Q", title="median", format=".2f"),
                 alt.Tooltip("q90:Q", title="90%", format=".2f"),
             ],
         )
     )
     median = (
         alt.Chart(forecast)
-        .mark_line(color="#ff7f0e", strokeDash=[4, 2])
+        .mark_line(strokeDash=[4, 2])
         .encode(
             x,
-            alt.Y("q50:Q"),
+            alt.Y("q50:Q", scale=y_scale),
+            alt.Color("median:N", scale=color_scale, legend=legend),
             tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q50:Q", title="median", format=".2f")],
         )
     )
     return alt.layer(band, line, median).properties(height=360)
 
 
+METHODS = (
+    ("model", "this model"),
+    ("naive", "naive (no change)"),
+    ("empirical", "empirical quantiles (500 days)"),
+    ("garch", "GARCH(1,1)-t"),
+)
+
+
 def backtest_table(metrics: dict[str, Any], horizon: int) -> pd.DataFrame:
+    """One row per horizon and method: the model beside the naive forecast, the trailing
+    empirical quantiles and GARCH(1,1)-t, on the same origins."""
     rows = []
     for h in sorted({*(t for t in TABLE_HORIZONS if t <= horizon), horizon}):
-        m = metrics["by_horizon"].get(str(h))
-        if not m:
+        model = metrics["by_horizon"].get(str(h))
+        if not model:
             continue
-        rows.append(
-            {
-                "horizon (days)": h,
-                "MAE model (%)": 100 * m["mae"],
-                "MAE naive (%)": 100 * m["mae_naive"],
-                "MASE": m["mase"],
-                "direction right": m["directional_accuracy"],
-                "up moves": m["up_share"],
-                "80% coverage": m["coverage_80"],
-                "80% width (%)": 100 * m["width_80"],
-                "pinball vs trivial band": m.get("pinball_ratio", float("nan")),
-            }
-        )
-    return pd.DataFrame(rows).set_index("horizon (days)")
+        garch = metrics.get("baselines", {}).get("garch", {}).get(str(h), {})
+        for key, label in METHODS:
+            m = model if key == "model" else metrics.get("baselines", {}).get(key, {}).get(str(h))
+            if not m:
+                continue
+            pinball = m.get("pinball", float("nan"))
+            rows.append(
+                {
+                    "horizon": trading_days(h),
+                    "method": label,
+                    "MAE (%)": 100 * m["mae"],
+                    "MASE": m.get("mase", float("nan")),
+                    "80% coverage": m.get("coverage_80", float("nan")),
+                    "80% width (%)": 100 * m.get("width_80", float("nan")),
+                    "pinball (%)": 100 * pinball,
+                    "pinball / GARCH": pinball / garch["pinball"] if garch else float("nan"),
+                }
+            )
+    return pd.DataFrame(rows).set_index(["horizon", "method"])
 
 
 def verdict(metrics: dict[str, Any]) -> list[str]:
@@ -148,6 +178,13 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
             f"Its bands are **{better}** the trivial ones from the last 500 days' returns "
             f"(pinball loss {ratio:.2f}× theirs)."
         )
+    garch = first.get("pinball_ratio_garch")
+    if garch is not None:
+        better = "beat" if garch < 0.995 else "tie" if garch <= 1.005 else "lose to"
+        lines.append(
+            f"Against **GARCH(1,1)-t**, the volatility model a practitioner would use, its bands "
+            f"**{better}** it one day ahead (pinball loss {garch:.3f}× GARCH's)."
+        )
     return lines
 
 
@@ -157,9 +194,10 @@ def forecast_csv(result: dict[str, Any]) -> str:
 
 st.title("Stock forecaster")
 st.caption(
-    "A GRU over the last 60 days of log returns and volume forecasts the 10%, 50% and 90% "
-    "quantiles of the price up to 20 trading days ahead. Not investment advice: the backtest "
-    "below says how much (or how little) that is worth."
+    "A GRU over the last 60 days of log returns, daily ranges, overnight gaps and volume "
+    "forecasts the 10%, 50% and 90% quantiles of the price up to 20 trading days ahead. Not "
+    "investment advice: the backtest below says how much (or how little) that is worth, against "
+    "the naive forecast, trailing empirical quantiles and GARCH(1,1)-t."
 )
 
 task = ui.load_model(MODEL)
@@ -177,17 +215,22 @@ if task is not None:
         if uploaded is not None:
             with ui.user_errors():
                 source = upload_to_path(uploaded)
-    horizon = st.slider("Horizon (trading days)", 1, task.config.horizon, min(10, task.config.horizon))
+    horizon = st.select_slider(
+        "Horizon",
+        options=list(range(1, task.config.horizon + 1)),
+        value=min(10, task.config.horizon),
+        format_func=trading_days,
+    )
     if source is not None:
         with ui.user_errors():
             result = task.predict([source], horizon=horizon, history=HISTORY_DAYS)[0]
             name = source if source.startswith("bokeh:") else uploaded.name
-            st.subheader(f"{name}: next {horizon} trading days")
+            st.subheader(f"{name}: next {trading_days(horizon)}")
             st.altair_chart(fan_chart(result), width="stretch")
             last = result["forecast"][-1]
             st.write(
                 f"Last close {result['last_close']:.2f} on {result['last_date']}. "
-                f"In {horizon} trading days: median {last['q50']:.2f}, "
+                f"In {trading_days(horizon)}: median {last['q50']:.2f}, "
                 f"80% band {last['q10']:.2f}–{last['q90']:.2f}."
             )
             st.download_button(
@@ -199,7 +242,7 @@ if task is not None:
             for note in result["notes"]:
                 st.caption(note)
 
-            st.subheader("Backtest against the naive forecast")
+            st.subheader("Backtest against naive, empirical quantiles and GARCH")
             stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
             try:
                 metrics = backtest(task, source, "test", stamp)
@@ -217,6 +260,6 @@ if task is not None:
                 )
             for line in verdict(metrics):
                 st.markdown(f"- {line}")
-            st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}"))
+            st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}", na_rep="–"))
 
     ui.model_card(MODEL)

@@ -2,7 +2,9 @@
 
 A CSV needs a date column (``Date``, ``date``, ``timestamp``, ``datetime`` or ``time``) and a price
 column; the split- and dividend-adjusted close is preferred (``Adj Close``, ``adj_close``,
-``adjusted_close``), then ``Close`` / ``close`` / ``price``. ``Volume`` is used when present. Rows
+``adjusted_close``), then ``Close`` / ``close`` / ``price``. ``Volume`` is used when present, and so
+are ``Open``, ``High`` and ``Low`` (all three or none; rescaled by ``Adj Close / Close`` when both
+closes are given, so the day's range and the overnight gap are on the adjusted scale). Rows
 are sorted by date; duplicated dates (the last row wins) and gaps of more than four calendar days
 are reported in ``PriceSeries.notes``.
 
@@ -15,7 +17,10 @@ notes, and an adjusted column, when the file has one, is always preferred.
 ``bokeh:TICKER`` reads ``bokeh_sampledata.stocks`` (AAPL, MSFT, IBM, GOOG; 2000-03 to 2013-03,
 daily). Its ``close`` is unadjusted (AAPL splits 2:1 in June 2000 and February 2005, MSFT 2:1 in
 February 2003), so the source's ``adj_close`` is used: adjusted for every split and dividend, AAPL's
-7:1 of June 2014 included.
+7:1 of June 2014 included; open, high and low are rescaled by the same daily factor.
+
+``yahoo:TICKER`` downloads fresh prices through the optional ``yfinance`` package (see
+``nlpsuite.data.yahoo``).
 
 Example:
 
@@ -38,11 +43,13 @@ import numpy as np
 from nlpsuite.errors import NlpsuiteError
 
 BOKEH_PREFIX = "bokeh:"
+YAHOO_PREFIX = "yahoo:"
 BOKEH_TICKERS = ("AAPL", "MSFT", "IBM", "GOOG")
 DATE_COLUMNS = ("date", "timestamp", "datetime", "time", "day")
 ADJUSTED_COLUMNS = ("adj close", "adj_close", "adjclose", "adjusted close", "adjusted_close")
 CLOSE_COLUMNS = ("close", "close price", "close_price", "price", "last")
 VOLUME_COLUMNS = ("volume", "vol")
+RANGE_COLUMNS = {"open": ("open",), "high": ("high",), "low": ("low",)}
 SPLIT_RATIOS = (2.0, 3.0, 4.0, 5.0, 7.0, 8.0, 10.0, 1 / 2, 1 / 3, 1 / 4, 1 / 5, 1 / 10)
 # Wide enough for the day's own move on top of the split (AAPL rose 10% on its 2:1 day in June
 # 2000).
@@ -61,6 +68,8 @@ class PriceSeries:
         close: adjusted closing prices (float64, > 0).
         volume: traded volume (float64) or None when the file has none.
         notes: what was found and fixed while reading (duplicates, gaps, splits).
+        ohlc: ``[n, 3]`` open, high and low on the scale of ``close`` (float64, > 0), or None
+            when the source has only closes.
     """
 
     name: str
@@ -68,6 +77,7 @@ class PriceSeries:
     close: np.ndarray
     volume: np.ndarray | None = None
     notes: list[str] = field(default_factory=list)
+    ohlc: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.close)
@@ -79,23 +89,28 @@ class PriceSeries:
     def until(self, last: int) -> PriceSeries:
         """The first ``last`` rows only (what was known at row ``last - 1``)."""
         volume = None if self.volume is None else self.volume[:last]
-        return PriceSeries(self.name, self.dates[:last], self.close[:last], volume, list(self.notes))
+        ohlc = None if self.ohlc is None else self.ohlc[:last]
+        return PriceSeries(self.name, self.dates[:last], self.close[:last], volume, list(self.notes), ohlc)
 
 
 def read_prices(source: str | os.PathLike) -> PriceSeries:
-    """Reads ``bokeh:TICKER`` or a CSV file into a :class:`PriceSeries`.
+    """Reads ``bokeh:TICKER``, ``yahoo:TICKER`` or a CSV file into a :class:`PriceSeries`.
 
     Raises:
         NlpsuiteError: unknown ticker, missing file, no date or price column, unparsable dates or
-        prices.
+        prices, yfinance missing or offline.
     """
     text = str(source).strip()
     if text.lower().startswith(BOKEH_PREFIX):
         return read_bokeh(text[len(BOKEH_PREFIX) :])
+    if text.lower().startswith(YAHOO_PREFIX):
+        from nlpsuite.data import yahoo
+
+        return yahoo.read_yahoo(text[len(YAHOO_PREFIX) :])
     path = Path(text).expanduser()
     if not path.is_file():
         raise NlpsuiteError(
-            f"price file not found: {text}; give a CSV path or one of "
+            f"price file not found: {text}; give a CSV path, yahoo:TICKER or one of "
             f"{', '.join(BOKEH_PREFIX + t for t in BOKEH_TICKERS)}"
         )
     try:
@@ -113,7 +128,7 @@ def read_many(sources: str | os.PathLike | list[str]) -> list[PriceSeries]:
         names = [part for part in str(sources).split(",")]
     names = [n.strip() for n in names if n.strip()]
     if not names:
-        raise NlpsuiteError("no price series given; pass a CSV path or bokeh:TICKER")
+        raise NlpsuiteError("no price series given; pass a CSV path, bokeh:TICKER or yahoo:TICKER")
     return [read_prices(name) for name in names]
 
 
@@ -136,9 +151,10 @@ def read_bokeh(ticker: str) -> PriceSeries:
     # splits.
     factor = close / adjusted
     volume = np.asarray(raw["volume"], dtype=np.float64) * factor / factor[-1]
+    ohlc = np.stack([np.asarray(raw[k], dtype=np.float64) for k in ("open", "high", "low")], axis=1) / factor[:, None]
     dates = np.asarray(raw["date"], dtype="datetime64[D]")
     notes = [f"bokeh-sampledata stocks.{ticker}: adj_close (split- and dividend-adjusted, Quandl WIKI)"]
-    series = PriceSeries(f"{BOKEH_PREFIX}{ticker}", dates, adjusted, volume, notes)
+    series = PriceSeries(f"{BOKEH_PREFIX}{ticker}", dates, adjusted, volume, notes, ohlc)
     return _tidy(series, [str(d) for d in dates], volume_given=True, adjusted=True)
 
 
@@ -164,7 +180,12 @@ def parse_csv(content: str, name: str = "<upload>") -> PriceSeries:
             f"{name}: no price column in the header {header}; name one of Adj Close, Close, close, price"
         )
     volume_col = _find(columns, VOLUME_COLUMNS)
-    date_text, prices, volumes = [], [], []
+    # Open/high/low on the close's scale: with an adjusted close they need the raw close to rescale.
+    range_cols = [_find(columns, RANGE_COLUMNS[k]) for k in ("open", "high", "low")]
+    raw_close_col = _find(columns, CLOSE_COLUMNS) if adjusted else price_col
+    if any(c is None for c in range_cols) or raw_close_col is None:
+        range_cols = []
+    date_text, prices, volumes, ranges = [], [], [], []
     try:
         for line_no, row in enumerate(reader, start=2):
             if not row or all(not cell.strip() for cell in row):
@@ -175,10 +196,10 @@ def parse_csv(content: str, name: str = "<upload>") -> PriceSeries:
                 raise NlpsuiteError(f"{name} line {line_no}: {len(row)} fields, expected {len(header)}")
             date_text.append((row[date_col].strip(), line_no))
             prices.append(_number(row[price_col], name, line_no, header[price_col]))
-            if volume_col is not None and len(row) > volume_col:
-                volumes.append(_number(row[volume_col], name, line_no, header[volume_col], allow_empty=True))
-            elif volume_col is not None:
-                volumes.append(np.nan)
+            if volume_col is not None:
+                volumes.append(_optional_number(row, volume_col, name, line_no, header))
+            if range_cols:
+                ranges.append([_optional_number(row, c, name, line_no, header) for c in (*range_cols, raw_close_col)])
     except csv.Error as exc:
         raise NlpsuiteError(f"{name} line {reader.line_num}: not valid CSV ({exc})") from None
     if not date_text:
@@ -194,6 +215,11 @@ def parse_csv(content: str, name: str = "<upload>") -> PriceSeries:
     series.notes.append(
         f"price column: {header[price_col].strip()}" + ("" if adjusted else " (unadjusted: checked for splits)")
     )
+    if ranges:
+        table = np.asarray(ranges, dtype=np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            series.ohlc = table[:, :3] * (close / table[:, 3])[:, None]
+        series.notes.append("open/high/low: used for the daily range and overnight gap")
     return _tidy(series, [d for d, _ in date_text], volume_given=volume is not None, adjusted=adjusted)
 
 
@@ -231,6 +257,23 @@ def _number(text: str, name: str, line_no: int, column: str, allow_empty: bool =
     return value
 
 
+def _optional_number(row: list[str], col: int, name: str, line_no: int, header: list[str]) -> float:
+    """A numeric cell that may be empty or absent (NaN then)."""
+    return _number(row[col], name, line_no, header[col], allow_empty=True) if len(row) > col else np.nan
+
+
+def _clean_ohlc(ohlc: np.ndarray, close: np.ndarray, notes: list[str]) -> np.ndarray:
+    """Open/high/low that bracket the close: a missing or non-positive row becomes the close (a
+    zero range), and high/low are widened to contain the open and the close."""
+    bad = ~np.all(np.isfinite(ohlc) & (ohlc > 0), axis=1)
+    if bad.any():
+        notes.append(f"{int(bad.sum())} row(s) without a valid open/high/low; their range counts as zero")
+        ohlc = np.where(bad[:, None], close[:, None], ohlc)
+    high = np.maximum.reduce([ohlc[:, 1], ohlc[:, 0], close])
+    low = np.minimum.reduce([ohlc[:, 2], ohlc[:, 0], close])
+    return np.stack([ohlc[:, 0], high, low], axis=1)
+
+
 def _parse_dates(date_text: list[tuple[str, int]], name: str) -> np.ndarray:
     import pandas as pd
 
@@ -250,6 +293,7 @@ def _tidy(series: PriceSeries, date_text: list[str], volume_given: bool, adjuste
     order = np.argsort(series.dates, kind="stable")
     dates, close = series.dates[order], series.close[order]
     volume = None if series.volume is None else series.volume[order]
+    ohlc = None if series.ohlc is None else series.ohlc[order]
     if np.any(order != np.arange(len(order))):
         series.notes.append("rows were not in date order; sorted by date")
     # Keep the last row of each date: a later row in a file is usually a correction.
@@ -260,6 +304,7 @@ def _tidy(series: PriceSeries, date_text: list[str], volume_given: bool, adjuste
         series.notes.append(f"{duplicates} duplicated date(s) (first {first}); kept the last row of each")
         dates, close = dates[keep], close[keep]
         volume = None if volume is None else volume[keep]
+        ohlc = None if ohlc is None else ohlc[keep]
     gaps = np.diff(dates).astype(np.int64)
     long_gaps = np.flatnonzero(gaps > GAP_DAYS)
     if long_gaps.size:
@@ -274,6 +319,7 @@ def _tidy(series: PriceSeries, date_text: list[str], volume_given: bool, adjuste
         series.notes.append("missing or negative volumes were filled with the previous value")
         volume = _ffill_volume(volume)
     series.dates, series.close, series.volume = dates, close, volume
+    series.ohlc = None if ohlc is None else _clean_ohlc(ohlc, close, series.notes)
     if not adjusted:
         _undo_splits(series)
     return series
@@ -313,6 +359,8 @@ def _undo_splits(series: PriceSeries) -> None:
     for row, ratio in detect_splits(series.close):
         before, after = series.close[row - 1], series.close[row]
         series.close[:row] = series.close[:row] / ratio
+        if series.ohlc is not None:
+            series.ohlc[:row] = series.ohlc[:row] / ratio
         if series.volume is not None:
             series.volume[:row] = series.volume[:row] * ratio
         shown = f"{ratio:g}:1" if ratio >= 1 else f"1:{1 / ratio:g}"

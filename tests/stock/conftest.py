@@ -21,6 +21,7 @@ TINY_SETTINGS = {
     "baseline_window": "100",
     "train_end": "2016-06-30",
     "patience": "1",
+    "garch_refit_every": "60",
 }
 
 

@@ -1,3 +1,4 @@
+import json
 from pathlib import Path
 
 import pytest
@@ -34,6 +35,10 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
     at = AppTest.from_file(str(PAGE), default_timeout=180).run()
     assert not at.exception and not at.error
     assert charts(at), "no Altair chart"
+    spec = json.loads(charts(at)[0].proto.spec)
+    # A legend names the price, the median and the 10%-90% band.
+    legend = {label for layer in spec["layer"] for label in layer["encoding"]["color"]["scale"]["domain"]}
+    assert {"price", "median (50%)", "80% band (10%–90%)"} <= legend
     assert at.get("download_button")
     # The tiny model's cutoff (2016) is after the bundled data (to 2013): the page says it is
     # in-sample.
@@ -41,9 +46,16 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
     verdict = " ".join(m.value for m in at.markdown)
     assert "naive forecast" in verdict and "80% band" in verdict
     assert at.dataframe, "no backtest table"
-    at.slider[0].set_value(2).run()
+    table = at.dataframe[0].value
+    methods = set(table.index.get_level_values("method"))
+    assert {"this model", "naive (no change)", "empirical quantiles (500 days)", "GARCH(1,1)-t"} <= methods
+    assert "1 trading day" in set(table.index.get_level_values("horizon"))
+    assert "GARCH(1,1)-t" in verdict
+    at.select_slider[0].set_value(2).run()
     assert not at.exception and not at.error
     assert "next 2 trading days" in at.subheader[0].value
+    at.select_slider[0].set_value(1).run()
+    assert "next 1 trading day" in at.subheader[0].value
 
 
 def test_uploaded_csv_and_a_bad_one(models_dir, tiny_model, series_csv):
@@ -60,3 +72,4 @@ def test_uploaded_csv_and_a_bad_one(models_dir, tiny_model, series_csv):
     at.file_uploader[0].set_value(("bad.csv", b"Close,Volume\n1,2\n", "text/csv")).run()
     assert not at.exception
     assert "no date column" in at.error[0].value
+

@@ -46,7 +46,7 @@ def test_pinball_loss_matches_numpy():
 
 
 def test_model_saves_and_loads_in_safe_mode(tmp_path):
-    model = build_model(lookback=10, horizon=4, quantiles=(0.1, 0.5, 0.9), units=4)
+    model = build_model(lookback=10, horizon=4, quantiles=(0.1, 0.5, 0.9), units=4, num_features=4)
     x = np.random.default_rng(1).normal(size=(3, 10, 4)).astype("float32")
     model.save(tmp_path / "m.keras")
     loaded = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True, compile=False)

@@ -85,3 +85,30 @@ def test_read_many_splits_commas():
     assert names == ["bokeh:IBM", "bokeh:GOOG"]
     with pytest.raises(NlpsuiteError, match="no price series"):
         prices.read_many(" , ")
+
+
+def test_bundled_open_high_low_are_on_the_adjusted_scale():
+    from bokeh_sampledata import stocks
+
+    aapl = prices.read_prices("bokeh:AAPL")
+    assert aapl.ohlc is not None and aapl.ohlc.shape == (len(aapl), 3)
+    assert np.all(aapl.ohlc[:, 1] >= aapl.close) and np.all(aapl.ohlc[:, 2] <= aapl.close)
+    raw = stocks.AAPL
+    # The day's range is a ratio, the same before and after adjustment.
+    np.testing.assert_allclose(aapl.ohlc[:, 1] / aapl.ohlc[:, 2], np.asarray(raw["high"]) / np.asarray(raw["low"]))
+
+
+def test_csv_open_high_low_are_read_cleaned_and_split_adjusted():
+    text = (
+        "Date,Open,High,Low,Close\n"
+        "2020-01-02,10,11,9,10.5\n"
+        "2020-01-03,10.4,10.2,10.1,10.6\n"  # high below the close: widened to contain it
+        "2020-01-06,,,,10.7\n"  # no range: counts as zero
+        "2020-01-07,5.4,5.5,5.3,5.4\n"  # a 2:1 split
+    )
+    series = prices.parse_csv(text, "ohlc.csv")
+    np.testing.assert_allclose(series.ohlc[0], [5.0, 5.5, 4.5])
+    np.testing.assert_allclose(series.ohlc[1], [5.2, 5.3, 5.05])
+    np.testing.assert_allclose(series.ohlc[2], [5.35, 5.35, 5.35])
+    assert any("1 row(s) without a valid open/high/low" in n for n in series.notes)
+    assert prices.parse_csv("Date,Close\n2020-01-02,1\n", "c.csv").ohlc is None

@@ -19,6 +19,9 @@ def test_train_saved_everything(tiny_model):
         assert (tiny_model / name).exists(), name
     walk = json.loads((tiny_model / "assets" / "walk_forward.json").read_text())
     assert walk["refits"] >= 2 and set(walk["by_horizon"]) == {"1", "2", "3", "4", "5"}
+    assert np.isfinite(walk["pinball_ratio_garch_h1"]) and "garch" in walk["baselines"]
+    scaler = json.loads((tiny_model / "assets" / "scaler.json").read_text())
+    assert len(scaler["features"]) == len(scaler["mean"]) > 4
     card = (tiny_model / "MODEL_CARD.md").read_text()
     assert "Walk-forward backtest" in card and "2016-06-30" in card
 
@@ -39,11 +42,15 @@ def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys
         "width_80",
         "pinball",
         "pinball_baseline",
+        "pinball_garch",
+        "pinball_ratio_garch",
+        "coverage_80_garch",
     ):
         assert np.isfinite(row[key]), key
+    assert row["pinball_ratio_garch"] == pytest.approx(row["pinball"] / row["pinball_garch"])
     assert 0 <= row["coverage_80"] <= 1 and row["width_80"] > 0
     assert row["mase"] == pytest.approx(row["mae"] / row["mae_naive"])
-    assert set(metrics["baselines"]) == {"naive", "drift", "seasonal_naive", "empirical"}
+    assert set(metrics["baselines"]) == {"naive", "drift", "seasonal_naive", "empirical", "garch"}
 
 
 def test_evaluate_save_writes_metrics(tiny_model, series_csv, tmp_path):

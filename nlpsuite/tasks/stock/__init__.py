@@ -1,8 +1,9 @@
 """The stock app: multi-horizon quantile forecasts of daily prices (see ``task.StockTask``).
 
-Split the way keras-hub splits a model family: ``features`` (inputs and targets from log returns),
-``quantile_head`` (the non-crossing output layer), ``model`` (network and pinball loss),
-``backtest`` (forecasters, baselines, scoring, walk-forward) and ``task`` (the ``Task`` API).
+Split the way keras-hub splits a model family: ``features`` (inputs and targets from log returns,
+daily ranges and volume), ``quantile_head`` (the non-crossing output layer), ``model`` (network and
+pinball loss), ``garch`` (the GARCH(1,1)-t baseline), ``conformal`` (trailing recalibration of the
+band), ``backtest`` (forecasters, baselines, scoring, walk-forward) and ``task`` (the ``Task`` API).
 """
 
 from nlpsuite.tasks.stock.task import StockConfig, StockTask

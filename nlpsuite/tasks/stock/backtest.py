@@ -10,8 +10,10 @@ Baselines, all causal (rows ``<= T`` only):
 - ``naive``: no change (``y = 0``), the random-walk forecast; MASE is MAE over this one's MAE.
 - ``drift``: ``h`` times the mean daily log return since the series began.
 - ``seasonal_naive``: the move of the same weekday a week (5 trading days) earlier.
-- ``empirical``: the 10/50/90% quantiles of the trailing 500 days' ``h``-day log returns; the
-  interval baseline a model must beat on pinball loss.
+- ``empirical``: the 10/50/90% quantiles of the trailing 500 days' ``h``-day log returns.
+- ``garch``: GARCH(1,1) with Student-t shocks, refitted every 20 days on the trailing 1,000 days
+  (``garch.GarchForecaster``); the interval model a practitioner would pick, and the one to beat
+  on pinball loss.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.conformal import Recalibrated
+from nlpsuite.tasks.stock.garch import GarchForecaster
 
 QUANTILES = (0.1, 0.5, 0.9)
 LOW, MID, HIGH = 0, 1, 2
@@ -133,9 +137,20 @@ class ModelForecaster:
         origins = np.asarray(origins, dtype=np.int64)
         if len(origins) == 0:
             return np.zeros((0, horizon, 3))
-        x = self.scaler.transform(F.windows(data, origins, self.lookback))
+        x = self.scaler.transform(F.windows(data, origins, self.lookback, self.scaler.features))
         normalised = predict_array(self.model, x)[:, :horizon]
         return normalised * F.unit(data, origins, horizon)[..., None]
+
+
+def recalibrate(forecaster: Any, window: int, lookback: int) -> Any:
+    """``forecaster`` wrapped in conformal recalibration on ``window`` trailing origins (0 = as is).
+
+    Example:
+
+    >>> recalibrate(NaiveForecaster(), 0, 60).name, type(recalibrate(EmpiricalQuantileForecaster(), 250, 60)).__name__
+    ('naive', 'Recalibrated')
+    """
+    return Recalibrated(forecaster, window, F.first_origin(lookback)) if window else forecaster
 
 
 def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int = 64) -> np.ndarray:
@@ -160,6 +175,28 @@ BASELINES: tuple[Callable[[int, int], Any], ...] = (
     lambda window, season: SeasonalNaiveForecaster(season),
     lambda window, season: EmpiricalQuantileForecaster(window),
 )
+
+
+def make_baselines(
+    window: int = 500, season: int = 5, garch_refit_every: int = 20, garch_window: int = 1000
+) -> list[Any]:
+    """Every baseline forecaster: ``BASELINES`` plus GARCH (``garch_refit_every=0`` leaves it out).
+
+    Args:
+        window: trailing days of the empirical-quantile baseline.
+        season: rows per season of the seasonal-naive baseline.
+        garch_refit_every: rows between GARCH refits (0 = no GARCH).
+        garch_window: trailing days each GARCH fit sees.
+
+    Example:
+
+    >>> [f.name for f in make_baselines()]
+    ['naive', 'drift', 'seasonal_naive', 'empirical', 'garch']
+    """
+    made = [make(window, season) for make in BASELINES]
+    if garch_refit_every:
+        made.append(GarchForecaster(garch_refit_every, garch_window))
+    return made
 
 
 # ------------------------------------------------------------------------------------------ scoring
@@ -252,8 +289,8 @@ POINT_BASELINES = ("naive", "drift", "seasonal_naive")
 
 
 def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
-    """``by_horizon`` for the model (with the naive MAE and empirical-baseline pinball beside it)
-    and ``baselines`` with each baseline's own ``by_horizon``."""
+    """``by_horizon`` for the model (with the naive MAE and the empirical and GARCH baselines'
+    pinball beside it) and ``baselines`` with each baseline's own ``by_horizon``."""
     by_horizon: dict[str, dict[str, float]] = {}
     baselines: dict[str, dict[str, dict[str, float]]] = {name: {} for name in forecasts.quantiles if name != "model"}
     for h in range(1, horizon + 1):
@@ -274,6 +311,12 @@ def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
                 row["pinball_ratio"] = row["pinball"] / empirical["pinball"]
                 row["coverage_80_baseline"] = empirical["coverage_80"]
                 row["width_80_baseline"] = empirical["width_80"]
+            if "garch" in baselines:
+                garch = baselines["garch"][str(h)]
+                row["pinball_garch"] = garch["pinball"]
+                row["pinball_ratio_garch"] = row["pinball"] / garch["pinball"]
+                row["coverage_80_garch"] = garch["coverage_80"]
+                row["width_80_garch"] = garch["width_80"]
             by_horizon[str(h)] = row
     return {"by_horizon": by_horizon, "baselines": baselines}
 
@@ -297,6 +340,9 @@ def summarise(by_horizon: dict[str, dict[str, float]]) -> dict[str, float]:
     if "pinball_ratio" in first:
         summary["pinball_ratio_h1"] = first["pinball_ratio"]
         summary["pinball_ratio_mean"] = float(np.mean([r["pinball_ratio"] for r in rows]))
+    if "pinball_ratio_garch" in first:
+        summary["pinball_ratio_garch_h1"] = first["pinball_ratio_garch"]
+        summary["pinball_ratio_garch_mean"] = float(np.mean([r["pinball_ratio_garch"] for r in rows]))
     return summary
 
 
@@ -342,13 +388,15 @@ class WindowBank:
     end_dates: np.ndarray
 
     @classmethod
-    def build(cls, datas: Sequence[F.Prepared], lookback: int, horizon: int) -> WindowBank:
+    def build(
+        cls, datas: Sequence[F.Prepared], lookback: int, horizon: int, features: Sequence[str] = F.FEATURES
+    ) -> WindowBank:
         xs, ys, starts, ends = [], [], [], []
         for data in datas:
             origins = np.arange(F.first_origin(lookback), len(data) - horizon)
             if len(origins) == 0:
                 continue
-            xs.append(F.windows(data, origins, lookback))
+            xs.append(F.windows(data, origins, lookback, features))
             y, _ = F.targets(data, origins, horizon)
             ys.append((y / F.unit(data, origins, horizon)).astype(np.float32))
             starts.append(data.dates[origins])
@@ -356,7 +404,7 @@ class WindowBank:
         if not xs:
             no_dates = np.zeros(0, dtype="datetime64[D]")
             return cls(
-                np.zeros((0, lookback, len(F.FEATURES)), np.float32),
+                np.zeros((0, lookback, len(features)), np.float32),
                 np.zeros((0, horizon), np.float32),
                 no_dates,
                 no_dates,
@@ -410,6 +458,10 @@ def walk_forward(
     batch_size: int = 128,
     baseline_window: int = 500,
     season: int = 5,
+    garch_refit_every: int = 20,
+    garch_window: int = 1000,
+    features: Sequence[str] = F.FEATURES,
+    conformal_window: int = 0,
     seed: int = 1234,
     log: Callable[[str], None] = print,
 ) -> WalkForwardResult:
@@ -419,16 +471,20 @@ def walk_forward(
     At each refit date ``D`` the model trains (warm-started after the first fit) on windows whose
     every target is dated before ``D``, then forecasts the origins in ``[D, next refit date)``. The
     scaler is fitted once, on the first training set, which every later training set contains.
+    The baselines forecast the same origins; GARCH refits on its own cadence (``garch_refit_every``
+    rows of each series, 0 = no GARCH), reusing its fits across blocks. With ``conformal_window``
+    the model's outer quantiles are recalibrated on the trailing origins (forecast by the current
+    model, outcomes known before the origin).
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
-    bank = WindowBank.build(datas, lookback, horizon)
+    bank = WindowBank.build(datas, lookback, horizon, features)
     starts = block_starts(datas, lookback, min_train, refit_every)
     if not starts:
         longest = max((len(d) for d in datas), default=0)
         raise OptionError("min_train", min_train, f"must be below the longest series' length ({longest} rows)")
     model, scaler = make_model(), None
-    baselines = [make(baseline_window, season) for make in BASELINES]
+    others = make_baselines(baseline_window, season, garch_refit_every, garch_window)
     parts: list[Forecasts] = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else np.datetime64("9999-12-31")
@@ -436,7 +492,7 @@ def walk_forward(
         if count == 0:
             continue
         if scaler is None:
-            scaler = F.Scaler.fit(bank.x[:count])
+            scaler = F.Scaler.fit(bank.x[:count], features)
             x_all = scaler.transform(bank.x)
             _fit(model, x_all[:count], bank.y_unit[:count], initial_epochs, batch_size, rng)
         else:
@@ -449,12 +505,12 @@ def walk_forward(
                 rng,
                 refit_samples,
             )
-        forecaster = ModelForecaster(model, scaler, lookback)
+        forecaster = recalibrate(ModelForecaster(model, scaler, lookback), conformal_window, lookback)
         for data in datas:
             rows = np.arange(F.first_origin(lookback), len(data) - 1)
             in_block = rows[(data.dates[rows] >= start) & (data.dates[rows] < end)]
             if len(in_block):
-                parts.append(collect(data, in_block, horizon, [forecaster, *baselines]))
+                parts.append(collect(data, in_block, horizon, [forecaster, *others]))
         if k % 20 == 0 or k == len(starts) - 1:
             log(
                 f"walk-forward: refit {k + 1}/{len(starts)} at {start} on {count} windows "

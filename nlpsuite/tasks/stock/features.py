@@ -1,4 +1,4 @@
-"""Model inputs and targets from log returns and volume only, never price levels.
+"""Model inputs and targets from log returns, daily ranges and volume only, never price levels.
 
 At an origin ``T`` (a row of the series) the model sees the ``lookback`` rows ending at ``T`` and
 forecasts ``y[h] = log(close[T + h] / close[T])`` for ``h = 1..horizon``. Everything is measured in
@@ -11,15 +11,29 @@ volatility as ``h`` grows (see ``unit``). Per step of the window the features ar
 2. ``log(s_t / s_T)``: how volatility moved within the window;
 3. ``log(s_T / s_long_T)``: today's volatility against its slow (half-life ~115 days) average,
    the regime;
-4. log volume minus its mean over the window (0 when the series has no volume).
+4. log volume minus its mean over the window (0 when the series has no volume);
+5. ``gap``: the overnight log gap ``log(open_t / close_{t-1})`` divided by ``s_T``;
+6. ``range``: ``log(sqrt(GK_t) / s_T)``, the day's own Garman-Klass volatility;
+7. ``{parkinson,garman_klass,rogers_satchell}_{5,20,60}``: ``log(vol / s_T)`` of the three range
+   estimators of open-to-close variance, averaged over the trailing 5, 20 and 60 days (daily:
+   Parkinson ``hl^2 / (4 ln 2)``; Garman-Klass ``hl^2 / 2 - (2 ln 2 - 1) co^2``; Rogers-Satchell
+   ``(h - c)(h - o) + (l - c)(l - o)``, all in logs of the adjusted prices). The range sees the
+   day's swings that the close-to-close return misses, so it measures volatility with less noise;
+8. ``gap_vol_20``: ``log(vol / s_T)`` of the overnight gaps over the trailing 20 days;
+9. ``volume_trend``: mean log volume over the last 5 days minus over the last 60.
 
-A :class:`Scaler` then standardises each feature with a mean and standard deviation fitted on
-training windows only.
+A series with closes only gets the squared daily return in place of every range estimator and a
+zero gap, so the features keep their units. Every per-row value at row ``t`` uses rows ``<= t``
+only (trailing means, never centred; ``tests/stock/test_feature_leakage.py`` changes every price
+after ``t`` and checks the features up to ``t`` are bit-identical). A :class:`Scaler` then
+standardises each feature with a mean and standard deviation fitted on training windows only; it
+records the feature names, so a model saved with fewer features still gets exactly those.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,7 +47,12 @@ MIN_VOL = 1e-4
 PERSISTENCE = 0.97
 # Rows before the first origin that the volatility estimates need to forget their start value.
 WARMUP = 60
-FEATURES = ("return", "vol_path", "vol_regime", "volume")
+ESTIMATORS = ("parkinson", "garman_klass", "rogers_satchell")
+WINDOWS = (5, 20, 60)
+# Per-row volatilities (log-return units) that enter the window as log(vol / s_T).
+VOL_FEATURES = ("range", *(f"{e}_{w}" for e in ESTIMATORS for w in WINDOWS), "gap_vol_20")
+# The first four are the original inputs; a model saved with only those still loads (see Scaler).
+FEATURES = ("return", "vol_path", "vol_regime", "volume", "gap", *VOL_FEATURES, "volume_trend")
 CLIP = 8.0
 
 
@@ -48,6 +67,8 @@ class Prepared:
         vol_fast: fast EWMA volatility of daily log returns.
         vol_slow: slow EWMA volatility.
         log_volume: ``log1p(volume)`` or None.
+        per_row: feature name -> per-row value before the division by ``s_T``: the overnight
+            ``gap``, the ``VOL_FEATURES`` volatilities and ``volume_trend``.
     """
 
     series: PriceSeries
@@ -56,6 +77,7 @@ class Prepared:
     vol_fast: np.ndarray
     vol_slow: np.ndarray
     log_volume: np.ndarray | None
+    per_row: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -83,6 +105,66 @@ def _ewm_vol(returns: np.ndarray, decay: float) -> np.ndarray:
     return np.maximum(np.sqrt(variance), MIN_VOL)
 
 
+def trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
+    """``out[t] = mean(x[max(0, t - window + 1) : t + 1])``: row ``t`` sees rows ``<= t`` only.
+
+    Each full window is averaged on its own (not as a difference of running sums), so the value at
+    ``t`` is bit-identical whatever follows ``t``.
+
+    Args:
+        x: per-row values.
+        window: rows per mean (fewer at the start of the series).
+
+    Example:
+
+    >>> trailing_mean(np.array([1.0, 3.0, 5.0, 7.0]), 2).tolist()
+    [1.0, 2.0, 4.0, 6.0]
+    """
+    out = np.empty(len(x), dtype=np.float64)
+    head = min(window - 1, len(x))
+    out[:head] = np.cumsum(x[:head]) / np.arange(1, head + 1)
+    if len(x) >= window:
+        out[window - 1 :] = np.lib.stride_tricks.sliding_window_view(x, window).mean(axis=1)
+    return out
+
+
+def daily_variances(series: PriceSeries, log_price: np.ndarray, returns: np.ndarray) -> dict[str, np.ndarray]:
+    """Per-day variance estimates: the three range estimators and the squared overnight ``gap``
+    (log-return units squared); closes only -> the squared return and a zero gap."""
+    if series.ohlc is None:
+        zero = np.zeros_like(returns)
+        return {**{e: returns**2 for e in ESTIMATORS}, "gap": zero}
+    lo, lh, ll = (np.log(series.ohlc[:, k]) for k in range(3))
+    hl, co = lh - ll, log_price - lo
+    gap = np.concatenate([[0.0], lo[1:] - log_price[:-1]])
+    return {
+        "parkinson": hl**2 / (4 * np.log(2)),
+        "garman_klass": np.maximum(0.5 * hl**2 - (2 * np.log(2) - 1) * co**2, 0.0),
+        "rogers_satchell": np.maximum((lh - log_price) * (lh - lo) + (ll - log_price) * (ll - lo), 0.0),
+        "gap": gap,
+    }
+
+
+def _vol(variance: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.maximum(variance, MIN_VOL**2))
+
+
+def per_row_features(series: PriceSeries, log_price: np.ndarray, returns: np.ndarray) -> dict[str, np.ndarray]:
+    """The causal per-row values behind ``gap``, ``VOL_FEATURES`` and ``volume_trend``."""
+    daily = daily_variances(series, log_price, returns)
+    rows = {"gap": daily["gap"], "range": _vol(daily["garman_klass"])}
+    for estimator in ESTIMATORS:
+        for window in WINDOWS:
+            rows[f"{estimator}_{window}"] = _vol(trailing_mean(daily[estimator], window))
+    rows["gap_vol_20"] = _vol(trailing_mean(daily["gap"] ** 2, 20))
+    if series.volume is None:
+        rows["volume_trend"] = np.zeros_like(returns)
+    else:
+        log_volume = np.log1p(np.maximum(series.volume, 0.0))
+        rows["volume_trend"] = trailing_mean(log_volume, 5) - trailing_mean(log_volume, 60)
+    return rows
+
+
 def prepare(series: PriceSeries) -> Prepared:
     """Computes the causal per-row arrays of ``series``."""
     log_price = np.log(series.close)
@@ -95,6 +177,7 @@ def prepare(series: PriceSeries) -> Prepared:
         _ewm_vol(returns, FAST_DECAY),
         _ewm_vol(returns, SLOW_DECAY),
         log_volume,
+        per_row_features(series, log_price, returns),
     )
 
 
@@ -108,25 +191,42 @@ def origin_scale(data: Prepared, origins: np.ndarray) -> np.ndarray:
     return data.vol_fast[origins]
 
 
-def windows(data: Prepared, origins: np.ndarray, lookback: int) -> np.ndarray:
-    """``[len(origins), lookback, len(FEATURES)]`` raw (unscaled) features; rows ``<= T`` only."""
+def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequence[str] = FEATURES) -> np.ndarray:
+    """``[len(origins), lookback, len(features)]`` raw (unscaled) features; rows ``<= T`` only."""
     origins = np.asarray(origins, dtype=np.int64)
+    unknown = [name for name in features if name not in FEATURES]
+    if unknown:
+        raise ValueError(f"unknown feature(s) {unknown}; known: {FEATURES}")
     if origins.size == 0:
-        return np.zeros((0, lookback, len(FEATURES)), dtype=np.float32)
+        return np.zeros((0, lookback, len(features)), dtype=np.float32)
     if origins.min() < lookback - 1 or origins.max() >= len(data):
         raise ValueError(f"origins must lie in [{lookback - 1}, {len(data) - 1}]")
     index = origins[:, None] + np.arange(-lookback + 1, 1)[None, :]
     scale = origin_scale(data, origins)[:, None]
-    feats = np.empty((len(origins), lookback, len(FEATURES)), dtype=np.float64)
-    feats[..., 0] = np.clip(data.returns[index] / scale, -CLIP, CLIP)
-    feats[..., 1] = np.log(data.vol_fast[index] / scale)
-    feats[..., 2] = np.log(scale / data.vol_slow[origins][:, None])
-    if data.log_volume is None:
-        feats[..., 3] = 0.0
-    else:
-        volume = data.log_volume[index]
-        feats[..., 3] = np.clip(volume - volume.mean(axis=1, keepdims=True), -5.0, 5.0)
+    feats = np.empty((len(origins), lookback, len(features)), dtype=np.float64)
+    for k, name in enumerate(features):
+        feats[..., k] = _feature(data, name, index, origins, scale)
     return feats.astype(np.float32)
+
+
+def _feature(data: Prepared, name: str, index: np.ndarray, origins: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """One feature over the windows ``index`` (``[origins, lookback]`` rows) in units of ``scale``."""
+    if name == "return":
+        return np.clip(data.returns[index] / scale, -CLIP, CLIP)
+    if name == "vol_path":
+        return np.log(data.vol_fast[index] / scale)
+    if name == "vol_regime":
+        return np.broadcast_to(np.log(scale / data.vol_slow[origins][:, None]), index.shape)
+    if name == "volume":
+        if data.log_volume is None:
+            return np.zeros(index.shape)
+        volume = data.log_volume[index]
+        return np.clip(volume - volume.mean(axis=1, keepdims=True), -5.0, 5.0)
+    if name == "gap":
+        return np.clip(data.per_row["gap"][index] / scale, -CLIP, CLIP)
+    if name in VOL_FEATURES:
+        return np.clip(np.log(data.per_row[name][index] / scale), -CLIP, CLIP)
+    return np.clip(data.per_row[name][index], -5.0, 5.0)  # volume_trend
 
 
 def targets(data: Prepared, origins: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
@@ -165,25 +265,27 @@ class Scaler:
     Args:
         mean: per-feature mean.
         std: per-feature standard deviation (at least 1e-6).
+        features: the feature names, in the model's input order.
     """
 
     mean: np.ndarray
     std: np.ndarray
+    features: tuple[str, ...] = FEATURES
 
     @classmethod
-    def fit(cls, x: np.ndarray) -> Scaler:
+    def fit(cls, x: np.ndarray, features: Sequence[str] = FEATURES) -> Scaler:
         flat = x.reshape(-1, x.shape[-1]).astype(np.float64)
-        return cls(flat.mean(axis=0), np.maximum(flat.std(axis=0), 1e-6))
+        return cls(flat.mean(axis=0), np.maximum(flat.std(axis=0), 1e-6), tuple(features))
 
     def transform(self, x: np.ndarray) -> np.ndarray:
         return ((x - self.mean) / self.std).astype(np.float32)
 
     def to_json(self) -> dict[str, list[float]]:
-        return {"features": list(FEATURES), "mean": self.mean.tolist(), "std": self.std.tolist()}
+        return {"features": list(self.features), "mean": self.mean.tolist(), "std": self.std.tolist()}
 
     @classmethod
     def from_json(cls, payload: dict) -> Scaler:
-        return cls(
-            np.asarray(payload["mean"], dtype=np.float64),
-            np.asarray(payload["std"], dtype=np.float64),
-        )
+        mean = np.asarray(payload["mean"], dtype=np.float64)
+        # Scalers saved before the names were recorded had the first len(mean) features.
+        features = tuple(payload.get("features", FEATURES[: len(mean)]))
+        return cls(mean, np.asarray(payload["std"], dtype=np.float64), features)

@@ -28,9 +28,10 @@ def build_model(
     dropout: float = 0.0,
     l2: float = 1e-4,
     median_scale: float = 1.0,
+    num_features: int = len(FEATURES),
 ) -> keras.Model:
     """The quantile forecaster. Small on purpose: a walk-forward backtest refits it ~125 times."""
-    inputs = keras.Input((lookback, len(FEATURES)), name="window")
+    inputs = keras.Input((lookback, num_features), name="window")
     encoded = recurrent_stack(
         units,
         num_layers=num_layers,

@@ -56,6 +56,11 @@ class StockConfig(TaskConfig):
         refit_samples: windows drawn per refit (half the most recent, half from the rest); 0 = all.
         baseline_window: trailing days of the empirical-quantile baseline.
         season: rows per season of the seasonal-naive baseline (5 = a trading week).
+        features: comma-separated input features (names in ``features.FEATURES``); empty = all.
+        garch_refit_every: rows between refits of the GARCH(1,1)-t baseline (0 = no GARCH).
+        garch_window: trailing days each GARCH fit sees.
+        conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
+            90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
     """
 
     epochs: int = 40
@@ -81,11 +86,23 @@ class StockConfig(TaskConfig):
     refit_samples: int = 2048
     baseline_window: int = 500
     season: int = 5
+    features: str = ""
+    garch_refit_every: int = 20
+    garch_window: int = 1000
+    conformal_window: int = 1000
 
     def validate(self) -> None:
         super().validate()
         self.require_at_least(1, "lookback", "horizon", "units", "refit_every", "baseline_window", "season")
         check_choice("cell", self.cell, ("gru", "lstm"))
+        if self.conformal_window < 0:
+            raise OptionError("conformal_window", self.conformal_window, "must be 0 (off) or a number of origins")
+        if self.garch_refit_every < 0 or self.garch_window < 100:
+            raise OptionError(
+                "garch_window", self.garch_window,
+                "GARCH refits every 0 (off) or more days, on a window of at least 100 days",
+            )
+        feature_names(self)
         if not 0 < self.dev_fraction < 0.5:
             raise OptionError("dev_fraction", self.dev_fraction, "must be in (0, 0.5)")
         _parse_date(self.train_end, "train_end")
@@ -141,9 +158,10 @@ class StockTask(Task):
             "training": {"series": names, "train_end": config.train_end, **split},
         }
         notes = [
-            "Features: daily log returns, EWMA volatility path and regime, volume; no price "
-            "levels. Targets and inputs are in units of the origin's own EWMA volatility, so the "
-            "model applies to any ticker.",
+            f"Features ({len(scaler.features)}): daily log returns, EWMA volatility path and regime, "
+            "volume, overnight gaps, Parkinson / Garman-Klass / Rogers-Satchell range volatility over "
+            "5/20/60 days; no price levels. Targets and inputs are in units of the origin's own EWMA "
+            "volatility, so the model applies to any ticker.",
             "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
         ]
         if walk is not None:
@@ -182,7 +200,7 @@ class StockTask(Task):
         cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
         forecasters = [
             self.forecaster(),
-            *(make(config.baseline_window, config.season) for make in B.BASELINES),
+            *B.make_baselines(config.baseline_window, config.season, config.garch_refit_every, config.garch_window),
         ]
         parts = []
         for d in datas:
@@ -211,8 +229,10 @@ class StockTask(Task):
             report["walk_forward_at_training"] = self.assets["walk_forward"]
         return report
 
-    def forecaster(self) -> B.ModelForecaster:
-        return B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
+    def forecaster(self) -> Any:
+        """The saved model as a backtest forecaster (recalibrated when ``conformal_window > 0``)."""
+        model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
+        return B.recalibrate(model, self.config.conformal_window, self.config.lookback)
 
     # ---------------------------------------------------------------------------------- prediction
 
@@ -312,6 +332,21 @@ def _check_walk_forward(datas: list[F.Prepared], config: StockConfig) -> None:
         )
 
 
+def feature_names(config: StockConfig) -> tuple[str, ...]:
+    """The model's input features: ``config.features`` or, when empty, every one."""
+    if not config.features.strip():
+        return F.FEATURES
+    names = tuple(n.strip() for n in config.features.split(",") if n.strip())
+    unknown = [n for n in names if n not in F.FEATURES]
+    if unknown or not names:
+        raise OptionError(
+            "features", config.features,
+            f"unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(F.FEATURES)} "
+            "(comma-separated) or leave empty for all",
+        )
+    return names
+
+
 def _new_model(config: StockConfig, strategy: Any = None) -> Any:
     with training.strategy_scope(strategy):
         model = build_model(
@@ -324,6 +359,7 @@ def _new_model(config: StockConfig, strategy: Any = None) -> Any:
             dropout=config.dropout,
             l2=config.l2,
             median_scale=config.median_scale,
+            num_features=len(feature_names(config)),
         )
         jit = config.jit_compile or "auto"
         return compile_model(model, B.QUANTILES, config.learning_rate, jit_compile=jit)
@@ -333,7 +369,7 @@ def _fit_final(
     datas: list[F.Prepared], config: StockConfig, run: training.TrainingRun
 ) -> tuple[Any, F.Scaler, dict[str, Any]]:
     """Fits the model to be saved on outcomes dated up to ``train_end``, early-stopping on a later dev period."""
-    bank = B.WindowBank.build(datas, config.lookback, config.horizon)
+    bank = B.WindowBank.build(datas, config.lookback, config.horizon, feature_names(config))
     cutoff = _parse_date(config.train_end, "train_end")
     usable = bank.upto(cutoff + 1) if cutoff is not None else len(bank.end_dates)
     if usable < 200:
@@ -348,7 +384,7 @@ def _fit_final(
     train = np.flatnonzero(bank.end_dates[:usable] < dev_start)
     if config.max_train_examples:
         train = train[-config.max_train_examples :]
-    scaler = F.Scaler.fit(bank.x[train])
+    scaler = F.Scaler.fit(bank.x[train], feature_names(config))
     x_train, y_train = scaler.transform(bank.x[train]), bank.y_unit[train]
     x_dev, y_dev = scaler.transform(bank.x[dev]), bank.y_unit[dev]
     model = _new_model(config, run.strategy)
@@ -383,6 +419,10 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         batch_size=config.batch_size,
         baseline_window=config.baseline_window,
         season=config.season,
+        garch_refit_every=config.garch_refit_every,
+        garch_window=config.garch_window,
+        features=feature_names(config),
+        conformal_window=config.conformal_window,
         seed=config.seed,
         **kwargs,
     )
@@ -406,7 +446,8 @@ def _walk_note(walk: dict[str, Any]) -> str:
         f"origins {walk['first_origin']}..{walk['last_origin']}: MASE h1 {walk['mase_h1']:.3f}, "
         f"80% coverage "
         f"{walk['coverage_80_min']:.3f}-{walk['coverage_80_max']:.3f} over horizons, pinball h1 "
-        f"{walk.get('pinball_ratio_h1', float('nan')):.3f} x the empirical-quantile baseline."
+        f"{walk.get('pinball_ratio_h1', float('nan')):.3f} x the empirical-quantile baseline and "
+        f"{walk.get('pinball_ratio_garch_h1', float('nan')):.3f} x GARCH(1,1)-t."
     )
 
 
@@ -415,20 +456,24 @@ def _walk_table(walk: dict[str, Any]) -> str:
     lines = [
         "### Walk-forward backtest (refits during training)",
         "",
-        "| horizon | MASE | dir. acc. | up share | 80% cov. | cov. baseline | pinball / baseline |",
-        "|---|---|---|---|---|---|---|",
+        "| horizon | MASE | dir. acc. | up share | 80% cov. | cov. baseline | cov. GARCH | pinball / baseline "
+        "| pinball / GARCH |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
+    nan = float("nan")
     for h in ("1", "2", "5", "10", "20"):
         row = walk["by_horizon"].get(h)
         if row:
             lines.append(
                 f"| {h} | {row['mase']:.3f} | {row['directional_accuracy']:.3f} | "
                 f"{row['up_share']:.3f} | {row['coverage_80']:.3f} | "
-                f"{row['coverage_80_baseline']:.3f} | {row['pinball_ratio']:.3f} |"
+                f"{row['coverage_80_baseline']:.3f} | {row.get('coverage_80_garch', nan):.3f} | "
+                f"{row['pinball_ratio']:.3f} | {row.get('pinball_ratio_garch', nan):.3f} |"
             )
     for name, part in walk.get("by_series", {}).items():
         lines.append(
             f"| {name} h1 | {part['mase_h1']:.3f} | {part['directional_accuracy_h1']:.3f} | | "
-            f"{part['coverage_80_h1']:.3f} | | {part['pinball_ratio_h1']:.3f} |"
+            f"{part['coverage_80_h1']:.3f} | | | {part['pinball_ratio_h1']:.3f} | "
+            f"{part.get('pinball_ratio_garch_h1', nan):.3f} |"
         )
     return "\n".join(lines)
