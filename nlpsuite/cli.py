@@ -1,4 +1,4 @@
-"""The ``nlpsuite`` command line: train, evaluate, predict, info.
+"""The ``nlpsuite`` command line: train, evaluate, predict, export, info.
 
 Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad input or usage.
 """
@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import TASK_CLASSES
@@ -56,6 +57,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     predict.add_argument("inputs", nargs="*", help="inputs; none = one input per stdin line")
 
+    export = commands.add_parser("export", help="export a saved model for LiteRT or ONNX Runtime")
+    export.add_argument("--model", required=True, help="a saved model folder")
+    export.add_argument("--format", required=True, help="litert|onnx")
+    export.add_argument("--quantize", default="none", help="none|dynamic (int8 weights)|int8")
+    export.add_argument("--out", required=True, help="the export folder (replaced atomically)")
+
     commands.add_parser("info", help="versions, Keras backend, devices, datasets")
     return parser
 
@@ -88,10 +95,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    import nlpsuite
+def _load(directory: str) -> Any:
+    """A saved model, or an export folder run in its runtime (``nlpsuite.export.load_any``)."""
+    from nlpsuite.export import load_any
 
-    task = nlpsuite.load(args.model)
+    return load_any(directory)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    task = _load(args.model)
     metrics = task.evaluate(args.data, split=args.split)
     if args.save:
         task.write_metrics(args.model, metrics)
@@ -105,14 +117,23 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    import nlpsuite
     from nlpsuite.tasks.base import parse_key_values, parse_literal
 
     options = {k: parse_literal(v) for k, v in parse_key_values(args.set).items()}
-    task = nlpsuite.load(args.model)
+    task = _load(args.model)
     inputs = args.inputs if args.inputs else [line.rstrip("\n") for line in sys.stdin]
     for result in task.predict(inputs, **options):
         print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nlpsuite.export import export_model
+
+    manifest = export_model(args.model, args.format, args.out, quantize=args.quantize)
+    size = sum(f["size_bytes"] for f in manifest["functions"].values())
+    print(f"exported {manifest['task']} ({', '.join(manifest['functions'])}) to {args.out}: "
+          f"{args.format}, quantize {args.quantize}, {size:,} bytes")
     return 0
 
 
@@ -133,7 +154,7 @@ def _info(_: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "info": _info}
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export": _export, "info": _info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
