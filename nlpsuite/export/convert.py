@@ -8,10 +8,11 @@ ops fails with the ops named, because the ``ai-edge-litert`` interpreter cannot 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
@@ -115,12 +116,58 @@ def onnx_bytes(function: Callable[..., Mapping[str, Any]], specs: Mapping[str, A
     except ImportError:
         raise NlpsuiteError("ONNX export needs tf2onnx: pip install 'nlpsuite[edge]'") from None
     flat = flat_function(function, specs)
-    model, _ = tf2onnx.convert.from_function(flat, input_signature=list(specs.values()), opset=ONNX_OPSET)
+    with _generic_recurrent_loops():
+        model, _ = tf2onnx.convert.from_function(flat, input_signature=list(specs.values()), opset=ONNX_OPSET)
+    unsupported = sorted(_unknown_ops(model.graph))
+    if unsupported:
+        # tf2onnx keeps ops it cannot convert as-is; ONNX Runtime would refuse the file at load.
+        raise NlpsuiteError(
+            f"ONNX conversion left TensorFlow ops without an ONNX equivalent ({', '.join(unsupported[:8])}); "
+            "export --format litert instead"
+        )
     outputs = [o.name for o in model.graph.output]
     data = model.SerializeToString()
     if quantize == "dynamic":
         data = _quantize_onnx(data)
     return data, outputs
+
+
+# tf2onnx's rewriters that fuse a recognised LSTM/GRU loop into ONNX's LSTM/GRU op. The fused ops know
+# nothing of a Keras mask (a padded row's backward direction would start on its padding), so the loops
+# stay generic ONNX Loops, which carry the mask's select ops like the TensorFlow graph.
+_FUSED_RNN_REWRITERS = (
+    "rewriter_lstm_tf2", "rewrite_gru_tf2", "rewrite_single_direction_lstm", "rewrite_bi_direction_lstm",
+    "rewrite_single_direction_gru", "rewrite_bi_direction_gru",
+)
+
+
+@contextlib.contextmanager
+def _generic_recurrent_loops() -> Iterator[None]:
+    import tf2onnx.tfonnx
+
+    saved = {name: getattr(tf2onnx.tfonnx, name) for name in _FUSED_RNN_REWRITERS if hasattr(tf2onnx.tfonnx, name)}
+    try:
+        for name in saved:
+            setattr(tf2onnx.tfonnx, name, lambda graph, ops: ops)
+        yield
+    finally:
+        for name, rewriter in saved.items():
+            setattr(tf2onnx.tfonnx, name, rewriter)
+
+
+def _unknown_ops(graph: Any) -> set[str]:
+    """Op types in ``graph`` (and its loop/branch bodies) that no registered ONNX schema defines."""
+    import onnx
+
+    found = set()
+    for node in graph.node:
+        if not onnx.defs.has(node.op_type, node.domain or ""):
+            found.add(node.op_type)
+        for attribute in node.attribute:
+            bodies = [attribute.g, *attribute.graphs]
+            for body in bodies if attribute.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) else []:
+                found |= _unknown_ops(body)
+    return found
 
 
 def _quantize_onnx(data: bytes) -> bytes:

@@ -109,7 +109,8 @@ def stock_attach(task: Any, functions: Mapping[str, Any]) -> None:
 
 def poetry_graphs(task: Any, loop_batch: int | None) -> Graphs:
     """``step``: ``ids [batch]`` and ``state_0..state_{k-1} [batch, units]`` -> ``logits [batch, vocab]``
-    and the new states (same names): the generator's one-character step, state in, state out."""
+    and ``new_state_0..``: the generator's one-character step, state in, state out. (Outputs never share
+    an input's name: tf2onnx would wire the two into one node, a cycle.)"""
     from nlpsuite.tasks.poetry.model import build_step_model, state_sizes
 
     step_model = build_step_model(task.model)
@@ -119,7 +120,7 @@ def poetry_graphs(task: Any, loop_batch: int | None) -> Graphs:
 
     def step(inputs: dict) -> dict:
         logits, *states = step_model([inputs["ids"], *(inputs[f"state_{i}"] for i in range(len(sizes)))])
-        return {"logits": logits, **{f"state_{i}": s for i, s in enumerate(states)}}
+        return {"logits": logits, **{f"new_state_{i}": s for i, s in enumerate(states)}}
 
     return {"step": (step, specs)}
 
@@ -149,7 +150,7 @@ def poetry_attach(task: Any, functions: Mapping[str, Any]) -> None:
 
     def step(ids: np.ndarray, states: list) -> tuple[np.ndarray, list]:
         out = run(ids=ids, **dict(zip(names, states, strict=True)))
-        return out["logits"], [out[n] for n in names]
+        return out["logits"], [out[f"new_{n}"] for n in names]
 
     def zero(batch: int = 1) -> list[np.ndarray]:
         return [np.zeros((batch, n), "float32") for n in sizes]
@@ -164,7 +165,7 @@ def poetry_attach(task: Any, functions: Mapping[str, Any]) -> None:
 def translation_graphs(task: Any, loop_batch: int | None) -> Graphs:
     """``encode``: ``source_ids [batch, S]`` -> ``encoder_outputs``, ``source_mask``, ``state_i`` (the
     decoder's initial states); ``decode_step``: ``token_ids [N]``, ``state_i``, ``encoder_outputs``,
-    ``source_mask`` -> ``logits [N, vocab]``, new ``state_i``, attention ``weights [N, S]``. The search
+    ``source_mask`` -> ``logits [N, vocab]``, ``new_state_i``, attention ``weights [N, S]``. The search
     (greedy or beam) runs outside, so a device streams tokens one step at a time."""
     model = task.model
     units = model.decoder.state_dim
@@ -180,7 +181,7 @@ def translation_graphs(task: Any, loop_batch: int | None) -> Graphs:
         logits, states, weights = model.decode_step(
             inputs["token_ids"], states, inputs["encoder_outputs"], inputs["source_mask"]
         )
-        return {"logits": logits, "weights": weights, **{f"state_{i}": s for i, s in enumerate(states)}}
+        return {"logits": logits, "weights": weights, **{f"new_state_{i}": s for i, s in enumerate(states)}}
 
     step_specs = {"token_ids": _spec("token_ids", (None,))}
     step_specs.update({f"state_{i}": _spec(f"state_{i}", (None, units), "float32") for i in range(count)})
@@ -210,7 +211,7 @@ class _Seq2Seq:
             source_mask=np.asarray(source_mask),
             **{f"state_{i}": np.asarray(s) for i, s in enumerate(states)},
         )
-        return out["logits"], [out[f"state_{i}"] for i in range(self.count)], out["weights"]
+        return out["logits"], [out[f"new_state_{i}"] for i in range(self.count)], out["weights"]
 
 
 def translation_attach(task: Any, functions: Mapping[str, Any]) -> None:

@@ -276,6 +276,16 @@ def crf_pairwise_log_likelihood(potentials, tag_indices, mask):
     return score - log_norm
 
 
+def _argmax(x, axis: int):
+    """``int32`` argmax. On TensorFlow ``tf.argmax`` itself: Keras' version adds a sign-bit test for
+    ``-0.0`` (bitwise ops, which LiteRT's builtin op set lacks), and Viterbi scores never need it."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.argmax(x, axis=axis, output_type=tf.int32)
+    return ops.cast(ops.argmax(x, axis=axis), "int32")
+
+
 def _identity_pointers(batch, num_tags):
     return ops.broadcast_to(ops.arange(num_tags, dtype="int32")[None, :], (batch, num_tags))
 
@@ -295,7 +305,7 @@ def crf_pairwise_decode(potentials, mask):
         psi, valid, first = xs
         candidates = delta[:, :, None] + psi
         best = ops.max(candidates, axis=1)
-        pointers = ops.cast(ops.argmax(candidates, axis=1), "int32")
+        pointers = _argmax(candidates, axis=1)
         best = ops.where(first[:, None], psi[:, 0, :], best)
         # Masked steps keep the scores and point every tag at itself, so backtracking walks
         # straight through padding and holes.
@@ -311,7 +321,7 @@ def crf_pairwise_decode(potentials, mask):
         # Tag at t from the tag at t + 1 and the pointers of step t + 1.
         return _gather_rows(next_pointers, next_tag)
 
-    last_tag = ops.cast(ops.argmax(delta, axis=1), "int32")
+    last_tag = _argmax(delta, axis=1)
     _, tags = _scan(backward, last_tag, _shift_left(pointers, identity), reverse=True)
     tags = ops.where(mask, _batch_major(tags), 0)
     nonempty = ops.any(mask, axis=1)
