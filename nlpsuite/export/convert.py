@@ -1,7 +1,7 @@
 """Converters: one traced TensorFlow function -> a LiteRT flatbuffer or an ONNX model.
 
-Both start from a ``tf.function`` with a fixed input signature (a dict of named ``tf.TensorSpec``) that
-returns a dict of named tensors, never from ``TFLiteConverter.from_keras_model`` (which fails under
+Both start from a function of a dict of tensors with a fixed input signature (named ``tf.TensorSpec``s)
+that returns a dict of named tensors, never from ``TFLiteConverter.from_keras_model`` (which fails under
 Keras 3, keras#19108). LiteRT conversion allows builtin ops only: a graph that would need Flex (TensorFlow)
 ops fails with the ops named, because the ``ai-edge-litert`` interpreter cannot run them.
 """
@@ -51,7 +51,7 @@ def litert_bytes(function: Callable[..., Mapping[str, Any]], specs: Mapping[str,
     """Converts ``function(inputs: dict) -> dict`` to a LiteRT flatbuffer with builtin ops only.
 
     Args:
-        function: a ``tf.function`` taking one dict of tensors.
+        function: a callable taking one dict of tensors (traced here, through a SavedModel).
         specs: ``{name: tf.TensorSpec}``, the input signature.
         quantize: ``none`` or ``dynamic`` (weights stored as int8).
         track: the Keras model (or layer) whose variables ``function`` reads.

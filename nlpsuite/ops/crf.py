@@ -111,15 +111,22 @@ def _scan(step, init, xs, reverse: bool = False):
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        carries = tf.scan(step, xs, initializer=init, reverse=reverse)
+        if reverse:
+            # A forward scan over the time-reversed inputs, reversed back: the same result as
+            # ``tf.scan(reverse=True)``, whose reversed TensorArray writes tf2onnx converts wrongly
+            # (an exported ONNX decoder would return each path back to front).
+            flip = lambda t: tf.reverse(t, axis=[0])  # noqa: E731
+            final, carries = _scan(step, init, keras.tree.map_structure(flip, xs))
+            return final, keras.tree.map_structure(flip, carries)
+        carries = tf.scan(step, xs, initializer=init)
         steps = keras.tree.flatten(xs)[0].shape[0]
 
         def last(c, initial):
             if steps == 0:
                 return initial  # an empty time axis leaves the initial carry
             if steps is None:
-                return tf.cond(tf.shape(c)[0] > 0, lambda: c[0] if reverse else c[-1], lambda: initial)
-            return c[0] if reverse else c[-1]
+                return tf.cond(tf.shape(c)[0] > 0, lambda: c[-1], lambda: initial)
+            return c[-1]
 
         return keras.tree.map_structure(last, carries, init), carries
 
