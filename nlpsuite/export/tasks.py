@@ -90,13 +90,23 @@ def stock_graphs(task: Any, loop_batch: int | None) -> Graphs:
 
 
 class _PredictOnBatch:
-    """Stands in for the Keras model where the task calls ``model.predict_on_batch(x)``."""
+    """Stands in for the Keras model where the task calls ``model.predict_on_batch(x)``.
+
+    The backtest pads its chunks with all-zero rows to a multiple of 64 (a few shapes for XLA); a
+    batch-1 LiteRT graph would run each of them, so trailing zero rows run once and are copied.
+    """
 
     def __init__(self, function: Callable[[np.ndarray], np.ndarray]) -> None:
         self.function = function
 
     def predict_on_batch(self, x: np.ndarray) -> np.ndarray:
-        return self.function(x)
+        nonzero = np.flatnonzero(np.any(x.reshape(len(x), -1) != 0, axis=1))
+        rows = int(nonzero[-1]) + 1 if len(nonzero) else 0
+        if rows == len(x):
+            return self.function(x)
+        padding = self.function(x[rows : rows + 1])
+        parts = [self.function(x[:rows])] if rows else []
+        return np.concatenate([*parts, np.repeat(padding, len(x) - rows, axis=0)], axis=0)
 
 
 def stock_attach(task: Any, functions: Mapping[str, Any]) -> None:
