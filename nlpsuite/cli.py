@@ -1,4 +1,4 @@
-"""The ``nlpsuite`` command line: train, evaluate, predict, info.
+"""The ``nlpsuite`` command line: train, evaluate, predict, export, info.
 
 Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad input or usage.
 """
@@ -61,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     predict.add_argument("inputs", nargs="*", help="inputs; none = one input per stdin line")
 
+    export = commands.add_parser("export", help="export a saved model for LiteRT or ONNX Runtime")
+    export.add_argument("--model", required=True, help="a saved model folder")
+    export.add_argument("--format", required=True, help="litert|onnx")
+    export.add_argument("--quantize", default="none", help="none|dynamic (int8 weights)|int8")
+    export.add_argument("--out", required=True, help="the export folder (replaced atomically)")
+
     commands.add_parser("info", help="versions, Keras backend, devices, datasets")
     return parser
 
@@ -94,10 +100,15 @@ def _train(args: argparse.Namespace) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace) -> int:
-    import nlpsuite
+def _load(directory: str) -> Any:
+    """A saved model, or an export folder run in its runtime (``nlpsuite.export.load_any``)."""
+    from nlpsuite.export import load_any
 
-    task = nlpsuite.load(args.model)
+    return load_any(directory)
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    task = _load(args.model)
     with as_flags({"split"}):
         metrics = task.evaluate(args.data, split=args.split)
     if args.save:
@@ -112,14 +123,23 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    import nlpsuite
 
     options = {k: parse_literal(v) for k, v in parse_key_values(args.set).items()}
-    task = nlpsuite.load(args.model)
+    task = _load(args.model)
     inputs = args.inputs if args.inputs else [line.rstrip("\n") for line in sys.stdin]
     with as_flags(options):
         for result in task.predict(inputs, **options):
             print(json.dumps(result, ensure_ascii=False), flush=True)
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from nlpsuite.export import export_model
+
+    manifest = export_model(args.model, args.format, args.out, quantize=args.quantize)
+    size = sum(f["size_bytes"] for f in manifest["functions"].values())
+    print(f"exported {manifest['task']} ({', '.join(manifest['functions'])}) to {args.out}: "
+          f"{args.format}, quantize {args.quantize}, {size:,} bytes")
     return 0
 
 
@@ -245,7 +265,7 @@ def parse_literal(text: str) -> Any:
     return text
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "info": _info}
+COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export": _export, "info": _info}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

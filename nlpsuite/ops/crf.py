@@ -111,11 +111,18 @@ def _scan(step, init, xs, reverse: bool = False):
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
+        if reverse:
+            # A forward scan over the time-reversed inputs, reversed back: the same result as
+            # ``tf.scan(reverse=True)``, whose reversed TensorArray writes tf2onnx converts wrongly
+            # (an exported ONNX decoder would return each path back to front).
+            flip = lambda t: tf.reverse(t, axis=[0])  # noqa: E731
+            final, carries = _scan(step, init, keras.tree.map_structure(flip, xs))
+            return final, keras.tree.map_structure(flip, carries)
         first = keras.tree.flatten(xs)[0]
         steps = first.shape[0]
 
         def scan():
-            return tf.scan(step, xs, initializer=init, reverse=reverse)
+            return tf.scan(step, xs, initializer=init)
 
         def no_carries():
             return keras.tree.map_structure(lambda c: tf.zeros(tf.concat([[0], tf.shape(c)], 0), c.dtype), init)
@@ -130,8 +137,8 @@ def _scan(step, init, xs, reverse: bool = False):
             if steps == 0:
                 return initial  # an empty time axis leaves the initial carry
             if steps is None:
-                return tf.cond(tf.shape(c)[0] > 0, lambda: c[0] if reverse else c[-1], lambda: initial)
-            return c[0] if reverse else c[-1]
+                return tf.cond(tf.shape(c)[0] > 0, lambda: c[-1], lambda: initial)
+            return c[-1]
 
         return keras.tree.map_structure(last, carries, init), carries
 
@@ -288,6 +295,16 @@ def crf_pairwise_log_likelihood(potentials, tag_indices, mask):
     return score - log_norm
 
 
+def _argmax(x, axis: int):
+    """``int32`` argmax. On TensorFlow ``tf.argmax`` itself: Keras' version adds a sign-bit test for
+    ``-0.0`` (bitwise ops, which LiteRT's builtin op set lacks), and Viterbi scores never need it."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.argmax(x, axis=axis, output_type=tf.int32)
+    return ops.cast(ops.argmax(x, axis=axis), "int32")
+
+
 def _identity_pointers(batch, num_tags):
     return ops.broadcast_to(ops.arange(num_tags, dtype="int32")[None, :], (batch, num_tags))
 
@@ -307,7 +324,7 @@ def crf_pairwise_decode(potentials, mask):
         psi, valid, first = xs
         candidates = delta[:, :, None] + psi
         best = ops.max(candidates, axis=1)
-        pointers = ops.cast(ops.argmax(candidates, axis=1), "int32")
+        pointers = _argmax(candidates, axis=1)
         best = ops.where(first[:, None], psi[:, 0, :], best)
         # Masked steps keep the scores and point every tag at itself, so backtracking walks
         # straight through padding and holes.
@@ -323,7 +340,7 @@ def crf_pairwise_decode(potentials, mask):
         # Tag at t from the tag at t + 1 and the pointers of step t + 1.
         return _gather_rows(next_pointers, next_tag)
 
-    last_tag = ops.cast(ops.argmax(delta, axis=1), "int32")
+    last_tag = _argmax(delta, axis=1)
     _, tags = _scan(backward, last_tag, _shift_left(pointers, identity), reverse=True)
     tags = ops.where(mask, _batch_major(tags), 0)
     nonempty = ops.any(mask, axis=1)

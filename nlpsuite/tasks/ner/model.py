@@ -140,11 +140,7 @@ def inference_function(model: Any, jit_compile: bool = False) -> Any:
     and CRF loops fuse), but one compilation per input shape, so feed it ``pad_batch(fixed_shapes=True)``.
     """
 
-    def decode(outputs: Any, with_marginals: bool) -> Any:
-        potentials, mask = split_crf_output(outputs)
-        tags, _ = crf_pairwise_decode(potentials, mask)
-        return (tags, crf_pairwise_marginals(potentials, mask)) if with_marginals else (tags,)
-
+    decode = decode_outputs
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf
@@ -192,6 +188,21 @@ def inference_function(model: Any, jit_compile: bool = False) -> Any:
         return _numpy(decode(model(inputs, training=False), with_marginals), with_marginals)
 
     return run
+
+
+def decode_outputs(outputs: Any, with_marginals: bool) -> Any:
+    """The model's CRF output -> ``(tags [batch, time],)`` or ``(tags, marginals [batch, time, tags])``.
+
+    Viterbi decoding and marginals run in the graph (a scan over time), so an exported graph decodes too.
+    """
+    potentials, mask = split_crf_output(outputs)
+    tags, _ = crf_pairwise_decode(potentials, mask)
+    return (tags, crf_pairwise_marginals(potentials, mask)) if with_marginals else (tags,)
+
+
+def input_dict(model: Any) -> dict[str, Any]:
+    """The model's inputs by name (``words``, ``chars``, ``casing``, ``bigrams``)."""
+    return _input_dict(model)
 
 
 def _input_dict(model: Any) -> dict[str, Any]:

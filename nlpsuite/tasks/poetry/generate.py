@@ -335,17 +335,24 @@ class Generator:
         engine: how a step runs: ``numpy`` (fast, on a snapshot of the weights), ``keras`` (the step
             model through the backend) or ``auto`` (NumPy where the cells allow); see
             ``model.compile_step``.
+        step: an ``(ids, states) -> (logits, new_states)`` callable to use instead of the model's (an
+            exported step run by LiteRT / ONNX Runtime); ``model`` is then unused and may be None.
+        initial_states: with ``step``, returns the zero states one generation starts from.
     """
 
-    def __init__(self, model: Any, codec: CharCodec, simplified: bool = True, engine: str = "auto") -> None:
+    def __init__(self, model: Any, codec: CharCodec, simplified: bool = True, engine: str = "auto",
+                 step: Any = None, initial_states: Any = None) -> None:
         from nlpsuite.tasks.poetry.model import build_step_model, compile_step, zero_states
 
         self.model = model
         self.codec = codec
         self.simplified = simplified and codec.mode == "poems"
-        self.step_model = build_step_model(model)
-        self.step = compile_step(self.step_model, engine)
-        self._zero = lambda: zero_states(model)
+        if step is not None:
+            self.step_model, self.step, self._zero = None, step, initial_states
+        else:
+            self.step_model = build_step_model(model)
+            self.step = compile_step(self.step_model, engine)
+            self._zero = lambda: zero_states(model)
         self.punctuation_ids = {p: codec.vocab.index.get(p, codec.vocab.oov_id) for p in (corpus.COMMA, corpus.STOP)}
 
     # -- masks
