@@ -3,8 +3,8 @@
 ``units_for_parameters`` searches the width (``units``) that brings a configuration to a target
 parameter count, every other option fixed; ``PoetryConfig.match_parameters`` uses it at training
 time (``nlpsuite train poetry --set architecture=rwkv --set match_parameters=875523``).
-Counts come from building the model itself, not from a formula, so they are exact for every
-architecture, including the ones added later.
+The search estimates counts by formula (instant for every width), then builds the chosen model and
+reports its exact count, so a formula that drifts from the layers makes an error, not a wrong size.
 """
 
 from __future__ import annotations
@@ -42,13 +42,34 @@ def parameter_count(vocab_size: int, config: Any, units: int | None = None) -> i
     return int(model.count_params())
 
 
+def estimate_parameters(vocab_size: int, config: Any, units: int) -> int:
+    """The parameter count of ``config`` at width ``units``, by formula (no model built).
+
+    Matches ``parameter_count`` for the four architectures (the tests check it); the search below
+    uses it to try hundreds of widths instantly, then builds the chosen one to report the exact count.
+    """
+    v, u, layers, e = vocab_size, units, config.num_layers, config.embedding_dim
+    head = u * v + v  # output Dense
+    if config.architecture in ("lstm", "gru"):
+        gates = 4 if config.architecture == "lstm" else 3
+        bias = gates * u * (1 if config.architecture == "lstm" else 2)  # GRU reset_after: two biases
+        inputs = [e] + [u] * (layers - 1)
+        return v * e + sum(gates * (i * u + u * u) + bias for i in inputs) + head
+    if config.architecture == "rwkv":
+        # per block: r, k, v, output (4u^2), channel mix u->4u->u plus receptance (9u^2), two norms and
+        # seven mixing/decay vectors (11u); input and output norms (4u)
+        return v * u + layers * (13 * u * u + 11 * u) + 4 * u + head
+    # transformer, per layer: q, k, v, output with biases (4u^2 + 4u), feed-forward u->4u->u
+    # (8u^2 + 5u), two norms (4u); final norm (2u)
+    return v * u + layers * (12 * u * u + 13 * u) + 2 * u + head
+
+
 def units_for_parameters(vocab_size: int, config: Any, target: int) -> tuple[int, int]:
     """``(units, parameters)``: the width whose model is closest to ``target`` parameters.
 
-    ``units`` moves in steps of 8 (of ``num_heads`` when that is larger and the architecture is
-    ``transformer``, since heads must divide the width). Raises ``NlpsuiteError`` when no width
-    comes within ±10% of the target (e.g. a target smaller than the embedding and output layers
-    alone).
+    ``units`` moves in steps of 8 where that comes within ±10%, else in steps of 1 (of ``num_heads``
+    for the Transformer, whose heads must divide the width). Raises ``NlpsuiteError`` when no width
+    comes within ±10% of the target (e.g. a target smaller than the embedding and output layers alone).
 
     Example:
 
@@ -59,26 +80,13 @@ def units_for_parameters(vocab_size: int, config: Any, target: int) -> tuple[int
     """
     if target < 1:
         raise NlpsuiteError(f"match_parameters={target}: expected a positive parameter count")
-    multiple = 8
-    if config.architecture == "transformer":
-        multiple = max(multiple, config.num_heads) // config.num_heads * config.num_heads
-    low, high = 1, MAX_UNITS // multiple  # in multiples
-    counts: dict[int, int] = {}
-
-    def count(k: int) -> int:
-        if k not in counts:
-            counts[k] = parameter_count(vocab_size, config, k * multiple)
-        return counts[k]
-
-    # Parameters grow with units: bisect for the first width at or above the target.
-    while low < high:
-        middle = (low + high) // 2
-        if count(middle) < target:
-            low = middle + 1
-        else:
-            high = middle
-    best = min({low, max(low - 1, 1)}, key=lambda k: abs(count(k) - target))
-    units, parameters = best * multiple, count(best)
+    fine = config.num_heads if config.architecture == "transformer" else 1
+    for step in dict.fromkeys((max(8 // fine, 1) * fine, fine)):
+        widths = range(step, MAX_UNITS + 1, step)
+        units = min(widths, key=lambda w: abs(estimate_parameters(vocab_size, config, w) - target))
+        if abs(estimate_parameters(vocab_size, config, units) - target) <= TOLERANCE * target:
+            break
+    parameters = parameter_count(vocab_size, config, units)
     if abs(parameters - target) > TOLERANCE * target:
         raise NlpsuiteError(
             f"match_parameters={target}: the nearest {config.architecture} size is units={units} with "
