@@ -48,7 +48,10 @@ def run_one(module_name: str, quick: bool, write: bool) -> list[dict]:
 
     module = importlib.import_module(f"bench.{module_name}")
     start = time.perf_counter()
-    rows = module.run(quick=quick)
+    result = module.run(quick=quick)
+    # A benchmark returns its table rows, or a dict of rows plus the keys its JSON adds beside them.
+    extra = dict(result) if isinstance(result, dict) else {}
+    rows = extra.pop("rows", result)
     seconds = time.perf_counter() - start
     print(f"\n== {module.NAME} ({seconds:.1f} s) ==")
     print(format_table(rows))
@@ -61,6 +64,7 @@ def run_one(module_name: str, quick: bool, write: bool) -> list[dict]:
             "date": time.strftime("%Y-%m-%d"),
             "quick": quick,
             "rows": rows,
+            **extra,
         }
         (RESULTS / f"{module.NAME}.json").write_text(json.dumps(payload, indent=2) + "\n")
     return rows

@@ -11,7 +11,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
 
 import streamlit as st  # noqa: E402
 
-from apps import ui  # noqa: E402
+from apps import architectures, ui  # noqa: E402
 
 FORMS = {
     "": "free (no form)",
@@ -74,6 +74,7 @@ def main() -> None:
     name = st.radio(
         "Model", list(MODELS), format_func=MODELS.get, horizontal=True, key="poetry_model"
     )
+    name = architectures.pick_variant(name)  # poetry-en-rwkv, ... when more than one is saved
     task = ui.load_model(name)
     if task is None:
         return

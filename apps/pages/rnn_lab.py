@@ -11,13 +11,15 @@ import altair as alt  # noqa: E402
 import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
-from apps import ui  # noqa: E402
+from apps import architectures, ui  # noqa: E402
 from nlpsuite import lab  # noqa: E402
 
 st.title(":material/science: RNN lab")
-st.write("Three measurements, computed now with random weights rather than drawn from a table.")
+st.write("Three measurements computed now with random weights, and one from trained models.")
 
-gradients, gates, cost = st.tabs(["Vanishing gradients", "LSTM gates", "Recurrence vs. attention"])
+gradients, gates, cost, measured = st.tabs(
+    ["Vanishing gradients", "LSTM gates", "Recurrence vs. attention", "Trained: LSTM vs RWKV vs Transformer"]
+)
 
 
 @st.cache_data(show_spinner="Back-propagating through time…")
@@ -103,3 +105,6 @@ with cost:
             )
             st.altair_chart(chart, use_container_width=True)
             st.dataframe(rows, hide_index=True)
+
+with measured:
+    architectures.render_measured_tab()

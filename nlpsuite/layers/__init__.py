@@ -3,26 +3,32 @@
 >>> from nlpsuite.layers import (
 ...     CRF, CRFLoss, CRFDecode, CRFAccuracy, RecurrentStack, recurrent_stack,
 ...     BahdanauAttention, LuongAttention, CharEmbedding, AttentionPooling, MonotoneQuantiles,
+...     RWKV, RWKVBlock, CausalTransformer,
 ... )
 """
 
 __all__ = [
     "CRF",
+    "RWKV",
     "AttentionPooling",
     "BahdanauAttention",
     "CRFAccuracy",
     "CRFDecode",
     "CRFLoss",
+    "CausalTransformer",
     "CharEmbedding",
     "LuongAttention",
     "MonotoneQuantiles",
+    "RWKVBlock",
     "RecurrentStack",
     "recurrent_stack",
 ]
 
 from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
+from nlpsuite.layers.causal_transformer import CausalTransformer
 from nlpsuite.layers.char_embedding import CharEmbedding
 from nlpsuite.layers.crf import CRF, CRFAccuracy, CRFDecode, CRFLoss
 from nlpsuite.layers.pooling import AttentionPooling
 from nlpsuite.layers.quantiles import MonotoneQuantiles
 from nlpsuite.layers.recurrent import RecurrentStack, recurrent_stack
+from nlpsuite.layers.rwkv import RWKV, RWKVBlock

@@ -1,13 +1,22 @@
 """The character language model and its one-character step model.
 
-``build_model`` makes the training graph: ``ids [batch, time] -> Embedding -> RecurrentStack ->
-Dense -> logits [batch, time, vocab]``. The output layer returns logits (softmax lives in the loss
-with ``from_logits=True`` and in the sampler), which is the numerically stable form of "-> softmax".
+``build_model`` makes the training graph: ``ids [batch, time] -> Embedding -> core -> Dense ->
+logits [batch, time, vocab]``, the core being one of the ``ARCHITECTURES``:
 
-``build_step_model`` wires the *same* layer objects into a second functional model that takes one
-character id and the recurrent states and returns the next-character logits and the new states, so
-generation carries the state forward and does constant work per character: the prefix is never
-re-run.
+- ``lstm`` / ``gru``: a ``RecurrentStack`` (named ``recurrent``, as in models saved before the other
+  architectures existed);
+- ``rwkv``: ``nlpsuite.layers.RWKV`` (named ``rwkv``);
+- ``transformer``: ``nlpsuite.layers.CausalTransformer``, keras-hub decoder layers (named
+  ``transformer``).
+
+The output layer returns logits (softmax lives in the loss with ``from_logits=True`` and in the
+sampler), which is the numerically stable form of "-> softmax".
+
+``build_step_model`` wires the *same* layer objects into a second model that takes one character id
+and the core's state and returns the next-character logits and the new state. Every core has the
+same ``get_initial_state(batch_size)`` / ``step(x_t, state)`` interface, so the generator is one code
+path: a recurrent state (fixed size, constant work per character) or a Transformer's key/value
+cache (grows with the position). The prefix is never re-run.
 """
 
 from __future__ import annotations
@@ -18,20 +27,66 @@ from typing import Any
 import keras
 import numpy as np
 
+from nlpsuite.errors import NlpsuiteError
 from nlpsuite.layers.recurrent import recurrent_stack
 
 EMBEDDING = "embedding"
 RECURRENT = "recurrent"
 LOGITS = "logits"
+# architecture -> name of its core layer
+ARCHITECTURES = {"lstm": RECURRENT, "gru": RECURRENT, "rwkv": "rwkv", "transformer": "transformer"}
 
 
 def build_model(
-    vocab_size: int, *, embedding_dim: int, units: int, num_layers: int, cell: str, dropout: float
+    vocab_size: int,
+    *,
+    embedding_dim: int,
+    units: int,
+    num_layers: int,
+    cell: str,
+    dropout: float,
+    architecture: str | None = None,
+    num_heads: int = 4,
 ) -> keras.Model:
-    """The full-sequence character LM (what is trained, evaluated and saved)."""
+    """The full-sequence character LM (what is trained, evaluated and saved).
+
+    Args:
+        vocab_size: characters in the codec.
+        embedding_dim: character embedding size (``lstm``/``gru``; RWKV and the Transformer embed
+            straight into their ``units``-wide residual stream).
+        units: width of each recurrent layer / of the RWKV or Transformer stream.
+        num_layers: stacked layers or blocks.
+        cell: ``lstm`` or ``gru``, the recurrent cell when ``architecture`` is not given.
+        dropout: before the output layer (and between recurrent layers, inside decoder layers).
+        architecture: one of ``ARCHITECTURES``; default ``cell``.
+        num_heads: attention heads (``transformer`` only).
+
+    Example:
+
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=1, cell="lstm", dropout=0.0,
+    ...                     architecture="rwkv")
+    >>> tuple(model.output.shape), core_layer(model).name
+    ((None, None, 30), 'rwkv')
+    """
+    architecture = architecture or cell
+    if architecture not in ARCHITECTURES:
+        raise NlpsuiteError(f"architecture={architecture!r}: choose one of {', '.join(ARCHITECTURES)}")
     ids = keras.Input((None,), dtype="int32", name="ids")
-    x = keras.layers.Embedding(vocab_size, embedding_dim, name=EMBEDDING)(ids)
-    x = recurrent_stack(units, num_layers=num_layers, cell=cell, dropout=dropout, name=RECURRENT)(x)
+    if architecture in ("lstm", "gru"):
+        x = keras.layers.Embedding(vocab_size, embedding_dim, name=EMBEDDING)(ids)
+        x = recurrent_stack(units, num_layers=num_layers, cell=architecture, dropout=dropout, name=RECURRENT)(x)
+    elif architecture == "rwkv":
+        from nlpsuite.layers.rwkv import RWKV
+
+        x = keras.layers.Embedding(vocab_size, units, name=EMBEDDING)(ids)
+        x = RWKV(units, num_layers=num_layers, name=ARCHITECTURES["rwkv"])(x)
+    else:
+        from nlpsuite.layers.causal_transformer import CausalTransformer
+
+        if units % num_heads:
+            raise NlpsuiteError(f"units={units} is not a multiple of num_heads={num_heads}; change either")
+        x = keras.layers.Embedding(vocab_size, units, name=EMBEDDING)(ids)
+        x = CausalTransformer(units, num_layers, num_heads, dropout=dropout, name=ARCHITECTURES["transformer"])(x)
     if dropout:
         x = keras.layers.Dropout(dropout, name="output_dropout")(x)
     # float32 logits even under a mixed-precision policy: the softmax over thousands of characters
@@ -40,24 +95,34 @@ def build_model(
     return keras.Model(ids, logits, name="char_lm")
 
 
-def state_sizes(model: keras.Model) -> list[int]:
-    """The width of each recurrent state the step model carries (``[h, c] * layers`` for LSTM)."""
-    stack = model.get_layer(RECURRENT)
-    return [stack.state_dim] * (stack.num_layers * stack.states_per_layer)
+def core_layer(model: keras.Model) -> Any:
+    """The model's recurrent stack, RWKV or Transformer layer (whichever it was built with)."""
+    for name in dict.fromkeys(ARCHITECTURES.values()):
+        try:
+            return model.get_layer(name)
+        except ValueError:
+            continue
+    raise NlpsuiteError(f"model {model.name!r} has none of the layers {', '.join(set(ARCHITECTURES.values()))}")
+
+
+def architecture_of(model: keras.Model) -> str:
+    """``lstm``, ``gru``, ``rwkv`` or ``transformer``, read from the model's layers."""
+    core = core_layer(model)
+    return core.cell if core.name == RECURRENT else core.name
 
 
 class StepModel(keras.Model):
     """One character through the trained layers: ``[ids [batch], *states] -> [logits,
     *new_states]``.
 
-    Holds the *same* embedding, recurrent stack and output layer objects as the trained model (no
-    copies), and runs the stack's cells (``RecurrentStack.step``) for a single time step. Built at
-    load time, never saved. A subclassed model rather than a functional one because the stacked
-    cells share a default name.
+    Holds the *same* embedding, core and output layer objects as the trained model (no copies),
+    and runs the core's ``step`` (``RecurrentStack.step``, ``RWKV.step``, ``CausalTransformer.step``)
+    for a single time step. Built at load time, never saved. A subclassed model rather than a
+    functional one because the stacked cells share a default name.
 
     Args:
         embedding: the trained ``Embedding``.
-        stack: the trained ``RecurrentStack``.
+        stack: the trained core layer (see ``core_layer``).
         dense: the trained output ``Dense`` (logits).
     """
 
@@ -67,14 +132,14 @@ class StepModel(keras.Model):
 
     def call(self, inputs, training=False):
         ids, *states = inputs
-        outputs, new_states = self.stack.step(self.embedding(ids), list(states), training=False)
+        outputs, new_states = self.stack.step(self.embedding(ids), list(states))
         return [self.dense(outputs), *new_states]
 
 
 def build_step_model(model: keras.Model) -> StepModel:
     """The step model of ``model``, sharing its weights; already called once so its variables are
     tracked."""
-    step = StepModel(*(model.get_layer(n) for n in (EMBEDDING, RECURRENT, LOGITS)))
+    step = StepModel(model.get_layer(EMBEDDING), core_layer(model), model.get_layer(LOGITS))
     step([np.zeros((1,), "int32"), *zero_states(model)])
     return step
 
@@ -96,6 +161,20 @@ def compile_step(
     """
     if engine not in ("auto", "numpy", "keras"):
         raise ValueError(f"engine must be auto, numpy or keras; got {engine!r}")
+    step = _compile_backend_step(step_model, engine)
+    reserve = getattr(step_model.stack, "reserve", None)
+    if reserve is None:
+        return step
+
+    def growing_step(ids, states):
+        # A Transformer's cache grows (outside the traced step: a new capacity is a new shape).
+        position = int(np.asarray(keras.ops.convert_to_numpy(states[0])))
+        return step(ids, reserve(list(states), position + 1))
+
+    return growing_step
+
+
+def _compile_backend_step(step_model: StepModel, engine: str) -> Callable[[np.ndarray, list[Any]], tuple]:
     if engine != "keras" and NumpyStep.supports(step_model.stack):
         return NumpyStep(step_model)
     if engine == "numpy":
@@ -132,7 +211,13 @@ def compile_step(
 
 
 def zero_states(model: keras.Model, batch_size: int = 1) -> list[np.ndarray]:
-    return [np.zeros((batch_size, size), "float32") for size in state_sizes(model)]
+    """The core's state before the first character, as NumPy arrays."""
+    return [np.asarray(keras.ops.convert_to_numpy(s)) for s in core_layer(model).get_initial_state(batch_size)]
+
+
+def state_bytes(states: list) -> int:
+    """Bytes held by a step state (recurrent state, or position + key/value caches)."""
+    return int(sum(np.asarray(keras.ops.convert_to_numpy(s)).nbytes for s in states))
 
 
 def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""``PoetryTask``: a character-level LSTM/GRU language model for Tang verse and running text.
+"""``PoetryTask``: a character-level language model (LSTM, GRU, RWKV or Transformer) for Tang verse and
+running text.
 
 ```python
 task = PoetryTask.train("tang", PoetryConfig(epochs=2))
@@ -36,10 +37,19 @@ class PoetryConfig(TaskConfig):
     """Options of the poetry task (``--set key=value``).
 
     Args:
-        cell: ``lstm`` or ``gru``.
-        units: units of each recurrent layer.
-        num_layers: stacked recurrent layers.
-        embedding_dim: character embedding size.
+        architecture: ``lstm``, ``gru`` (recurrent stacks), ``rwkv`` (``nlpsuite.layers.RWKV``) or
+            ``transformer`` (decoder-only, keras-hub layers, with a key/value cache for generation).
+            Same data, codec, loss, metrics and sampler for all.
+        cell: the older name of ``architecture=lstm|gru``, still read: a config with ``cell=gru``
+            and no ``architecture`` (models saved before it existed) is a GRU.
+        units: units of each recurrent layer; the width of the RWKV / Transformer stream.
+        num_layers: stacked recurrent layers (RWKV blocks, Transformer decoder layers).
+        num_heads: attention heads of the Transformer (must divide ``units``).
+        match_parameters: if > 0, ``units`` is chosen at training time so that the model has this
+            many parameters (±10%; see ``nlpsuite.tasks.poetry.sizing``), to compare architectures
+            at equal size. The saved config records the chosen ``units``.
+        embedding_dim: character embedding size (LSTM/GRU; RWKV and the Transformer embed into
+            ``units``).
         dropout: between recurrent layers and before the output layer.
         seq_len: window length for running text (the truncation of back-propagation through time).
         steps_per_epoch: batches per "epoch" (an epoch is a checkpoint/dev-evaluation interval here:
@@ -59,9 +69,12 @@ class PoetryConfig(TaskConfig):
     batch_size: int = 64
     learning_rate: float = 2e-3
     patience: int = 4
+    architecture: Literal["lstm", "gru", "transformer", "rwkv"] = "lstm"
     cell: Literal["lstm", "gru"] = "lstm"
     units: int = 384
     num_layers: int = 2
+    num_heads: int = 4
+    match_parameters: int = 0
     embedding_dim: int = 128
     dropout: float = 0.0
     seq_len: int = 128
@@ -73,6 +86,13 @@ class PoetryConfig(TaskConfig):
     clipnorm: float = 5.0
     form_samples: int = 100
     init_from: str = ""
+
+    def __post_init__(self) -> None:
+        # ``cell`` predates ``architecture``: a GRU saved as cell=gru keeps loading as a GRU.
+        if self.architecture == "lstm" and self.cell != "lstm":
+            self.architecture = self.cell
+        if self.architecture in ("lstm", "gru"):
+            self.cell = self.architecture
 
 
 class PoetryTask(Task):
@@ -100,6 +120,11 @@ class PoetryTask(Task):
             raise OptionError(
                 "init_from", config.init_from, f"is a {codec.mode} model but {data} is a {data_.mode} corpus"
             )
+        if config.match_parameters:
+            from nlpsuite.tasks.poetry.sizing import units_for_parameters
+
+            units, _ = units_for_parameters(len(codec), config, config.match_parameters)
+            config = dataclasses.replace(config, units=units)
         train_batches, dev_batches = _batches(codec, data_, config)
         with run.scope():
             model = cls._build(len(codec), config)
@@ -110,6 +135,8 @@ class PoetryTask(Task):
             )
             if previous:
                 model.set_weights(previous.model.get_weights())
+        curve = _dev_curve()
+        run.callbacks = [*run.callbacks, curve]
         run.fit(model, train_batches, dev_batches, monitor="val_loss")
         # Saved without the optimizer state (a third of the file size for Adam's two moments).
         clean = cls._build(len(codec), config)
@@ -120,8 +147,12 @@ class PoetryTask(Task):
             split="poems split 90/5/5 by text hash" if data_.mode == "poems" else "contiguous 85/5/10",
             model=clean,
             data_notes=data_.notes,
-            notes=_training_notes(config, data_.mode, codec, run.best(), previous),
+            notes=[
+                f"architecture: {_architecture_note(config)}",
+                *_training_notes(config, data_.mode, codec, run.best(), previous),
+            ],
             title="poetry-zh (Tang regulated verse)" if data_.mode == "poems" else "poetry-en (char LM)",
+            dev_curve=curve.points,
         )
         return task
 
@@ -136,6 +167,8 @@ class PoetryTask(Task):
             num_layers=config.num_layers,
             cell=config.cell,
             dropout=config.dropout,
+            architecture=config.architecture,
+            num_heads=config.num_heads,
         )
 
     # ---------------------------------------------------------------------------------- evaluation
@@ -167,6 +200,8 @@ class PoetryTask(Task):
         stream."""
         if self.codec.mode == "text":
             ids = self.codec.encode(split_data)
+            if self.config.architecture == "transformer":
+                return _windowed_nll(self.model, ids, self.config.seq_len)
             # A few contiguous streams run side by side: every character after a stream's first is scored with
             # all the context before it in that stream, as generation sees it.
             streams = max(1, min(8, len(ids) // 2000))
@@ -256,7 +291,10 @@ class PoetryTask(Task):
     # ------------------------------------------------------------------------------------- saving
     @classmethod
     def load_model(cls, directory: Path) -> Any:
-        import nlpsuite.layers.recurrent  # noqa: F401  (registers RecurrentStack for safe_mode loading)
+        # Registers RecurrentStack, RWKV and CausalTransformer for safe_mode loading.
+        import nlpsuite.layers.causal_transformer
+        import nlpsuite.layers.recurrent
+        import nlpsuite.layers.rwkv  # noqa: F401
 
         return super().load_model(directory)
 
@@ -282,11 +320,43 @@ def _init_model(config: PoetryConfig) -> PoetryTask:
     previous = load(config.init_from)
     if not isinstance(previous, PoetryTask):
         raise OptionError("init_from", config.init_from, f"is a {previous.name} model, not a poetry model")
-    mine = {k: getattr(config, k) for k in ("cell", "units", "num_layers", "embedding_dim")}
+    mine = {k: getattr(config, k) for k in ("architecture", "units", "num_layers", "embedding_dim", "num_heads")}
     theirs = {k: getattr(previous.config, k) for k in mine}
     if mine != theirs:
         raise OptionError("init_from", config.init_from, f"has {theirs}; set the same options to continue it")
     return previous
+
+
+def _dev_curve() -> Any:
+    """A callback recording ``{"seconds", "dev_loss"}`` after each epoch: quality against training
+    time, the RNN lab's "quality vs budget" curve."""
+    import time
+
+    import keras
+
+    class DevCurve(keras.callbacks.Callback):
+        def __init__(self) -> None:
+            super().__init__()
+            self.points: list[dict[str, float]] = []
+            self.start = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if logs and "val_loss" in logs:
+                seconds = round(time.perf_counter() - self.start, 1)
+                self.points.append({"seconds": seconds, "dev_loss": round(float(logs["val_loss"]), 4)})
+
+    return DevCurve()
+
+
+def _architecture_note(config: PoetryConfig) -> str:
+    if config.architecture == "transformer":
+        return (
+            f"decoder-only Transformer, {config.num_layers} layers x {config.units} wide, {config.num_heads} heads, "
+            f"sine positions; scored in windows of {config.seq_len} characters"
+        )
+    if config.architecture == "rwkv":
+        return f"RWKV-4, {config.num_layers} blocks x {config.units} wide"
+    return f"{config.architecture.upper()}, {config.num_layers} layers x {config.units} units"
 
 
 def _training_notes(
@@ -332,9 +402,37 @@ def _batches(codec: CharCodec, data: CorpusData, config: PoetryConfig) -> tuple[
     return train, dev
 
 
-def _nll(model: Any, x: np.ndarray, y: np.ndarray, skip_id: int | None) -> tuple[float, int]:
+def _windowed_nll(model: Any, ids: np.ndarray, window: int, rows_per_batch: int = 32) -> tuple[float, int]:
+    """Mean nats per character of ``ids`` for a model with a fixed attention window.
+
+    Windows of ``window`` characters overlap by half: the first window scores all its targets, each
+    later one only its second half, so every character is scored once, with at least ``window // 2``
+    characters of context (what a Transformer trained on ``window``-long sequences can use).
+    """
+    half = max(window // 2, 1)
+    targets = len(ids) - 1
+    starts = range(0, max(targets - half, 1), half)
+    x = np.zeros((len(starts), window), "int32")
+    y = np.zeros_like(x)
+    keep = np.zeros(x.shape, bool)
+    for row, start in enumerate(starts):
+        length = min(window, targets - start)
+        x[row, :length] = ids[start : start + length]
+        y[row, :length] = ids[start + 1 : start + 1 + length]
+        keep[row, (0 if row == 0 else half) : min(length, 2 * half)] = True
+    total, count = 0.0, 0
+    for first in range(0, len(x), rows_per_batch):
+        block = slice(first, first + rows_per_batch)
+        nats, n = _nll(model, x[block], y[block], None, keep[block])
+        total, count = total + nats * n, count + n
+    return total / max(count, 1), count
+
+
+def _nll(
+    model: Any, x: np.ndarray, y: np.ndarray, skip_id: int | None, keep: np.ndarray | None = None
+) -> tuple[float, int]:
     """Mean negative log-likelihood (nats) of ``y`` under ``model(x)``, ignoring targets equal to
-    ``skip_id``; returns ``(mean, count)``."""
+    ``skip_id`` and, given ``keep``, targets where it is False; returns ``(mean, count)``."""
     from keras import ops
 
     # predict_on_batch runs the compiled predict function: the recurrent loop runs in-graph, not as an
@@ -344,6 +442,9 @@ def _nll(model: Any, x: np.ndarray, y: np.ndarray, skip_id: int | None) -> tuple
     log_probs = logits - np.log(np.exp(logits).sum(axis=-1, keepdims=True))
     # float64 only for the sum: a million log-probabilities add up without float32 round-off.
     picked = np.take_along_axis(log_probs, y[..., None].astype("int64"), axis=-1)[..., 0]
-    keep = np.ones_like(y, dtype=bool) if skip_id is None else y != skip_id
+    if keep is None:
+        keep = np.ones_like(y, dtype=bool)
+    if skip_id is not None:
+        keep = keep & (y != skip_id)
     count = int(keep.sum())
     return float(-picked[keep].astype("float64").sum() / max(count, 1)), count
