@@ -7,10 +7,13 @@ also runs on its own, so the example is checked even before it is pasted into th
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
+
+from .oracles.tag_rules import violation
 
 ROOT = Path(__file__).resolve().parents[1]
 MARKED_BLOCK = re.compile(r"^<!-- test: run -->[ \t]*\n```python[ \t]*\n(.*?)^```", re.M | re.S)
@@ -43,8 +46,23 @@ BLOCKS = readme_blocks()
     ],
     ids=[f"README.md:{line}" for line, _ in BLOCKS] or ["no-blocks"],
 )
-def test_readme_block_runs(line, source):
+def test_readme_block_runs(line, source, capsys):
     run_source(source, f"README.md:{line}")
+    printed = capsys.readouterr().out
+    assert printed.strip(), "a README example should show its result"
+    # Printed tag sequences (the CRF example) must obey the scheme the example constrains the CRF to.
+    for text in printed.splitlines():
+        value = _literal(text)
+        if isinstance(value, list) and value and all(isinstance(r, list) for r in value):
+            for row in value:
+                assert violation(row, "BIO") is None, (row, violation(row, "BIO"))
+
+
+def _literal(text: str):
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return None
 
 
 def test_crf_example_runs(capsys):
@@ -52,3 +70,5 @@ def test_crf_example_runs(capsys):
     run_source(path.read_text(encoding="utf-8"), str(path))
     printed = capsys.readouterr().out
     assert "(2, 12)" in printed  # the CRFDecode tagger's output shape
+    rows = _literal(printed.splitlines()[0])
+    assert len(rows) == 2 and all(len(r) == 9 and violation(r, "BIO") is None for r in rows), rows

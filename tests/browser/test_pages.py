@@ -37,13 +37,21 @@ IDLE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
   return app && app.getAttribute('data-test-script-state') === 'notRunning';
 }"""
+# Idle, and no element left stale by a run (a rerun that follows another keeps the previous run's
+# elements marked stale until it has drawn its own).
+SETTLED = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-stale="true"]');
+}"""
+# Every chart on the page has drawn its canvas or SVG.
+CHARTS_DRAWN = """() => [...document.querySelectorAll('.vega-embed')]
+  .every(chart => chart.querySelector('canvas, svg'))"""
 
 
 def settle(page, timeout: float = 180) -> None:
-    """Waits until no script run is in progress (twice, so a run that follows another is not missed)."""
-    for _ in range(2):
-        page.wait_for_function(IDLE, timeout=timeout * 1000)
-        page.wait_for_timeout(300)
+    """Waits until no script run is in progress and no element is stale (conditions, not a sleep)."""
+    page.wait_for_function(SETTLED, timeout=timeout * 1000)
 
 
 def no_traceback(page) -> None:
@@ -81,10 +89,12 @@ def set_text(page, label: str, text: str) -> None:
     """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter)."""
     box = page.locator(f'textarea[aria-label="{label}"]')
     box.fill(text)
-    # Ctrl+Enter commits the value; when the rerun it starts is too quick to observe (or is merged with the next
-    # click's), waiting for it would hang, so give it a moment instead: the next click commits the value anyway.
+    # Ctrl+Enter commits the value. The rerun it starts may be too quick to observe (or merged with the next
+    # click's), so wait on the commit itself: the "Press Ctrl+Enter to apply" hint goes once the value is taken.
     box.press("Control+Enter")
-    page.wait_for_timeout(1500)
+    area = page.locator('[data-testid="stTextArea"]').filter(has=box)
+    area.locator('[data-testid="InputInstructions"]').wait_for(state="hidden")
+    settle(page)
 
 
 def choose(page, label: str, option: str, result=None) -> float:
@@ -94,7 +104,7 @@ def choose(page, label: str, option: str, result=None) -> float:
 
 
 def screenshot(page, shots, name: str) -> None:
-    page.wait_for_timeout(500)  # let charts finish drawing
+    page.wait_for_function(CHARTS_DRAWN)
     page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
 
 

@@ -82,10 +82,31 @@ def test_plain_path_passes_through(tmp_path):
         registry.resolve(str(tmp_path / "missing.tsv"))
 
 
-def test_registry_paths_match_shared_layout():
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-    if not shared.exists():
-        pytest.skip("../shared/data is not beside this checkout")
+MANIFEST = Path(__file__).resolve().parents[1] / "fixtures" / "registry" / "SHA256SUMS"
+
+
+def test_registry_paths_and_hashes_match_the_shared_data_manifest():
+    """Every file the registry knows sits at the path, with the SHA-256, that the shared data folder's
+    own ``SHA256SUMS`` lists. The manifest (hashes and paths, no data) is a committed fixture, so this
+    runs in CI without the data."""
+    listed = {}
+    for line in MANIFEST.read_text(encoding="utf-8").splitlines():
+        digest, path = line.split(None, 1)
+        listed[path.strip()] = digest
+    checked = 0
     for name, dataset in registry.DATASETS.items():
-        if dataset.files:
-            assert (shared / dataset.path).exists(), name
+        for local, (_, digest) in dataset.files.items():
+            # A dataset named by a file keeps its fetched files beside it; one named by a folder inside it.
+            is_file = Path(dataset.path).suffix and Path(dataset.path).name == local
+            path = dataset.path if is_file else f"{dataset.path}/{local}"
+            assert path in listed, f"{name}: {path} is not in the shared data"
+            if digest is not None:
+                assert listed[path] == digest, f"{name}: {path} has another SHA-256 in the shared data"
+            checked += 1
+    assert checked >= 20
+
+
+def test_manifest_fixture_matches_the_shared_folder_when_present():
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "SHA256SUMS"
+    if shared.exists():  # on the project machine: the committed copy is current
+        assert shared.read_text(encoding="utf-8") == MANIFEST.read_text(encoding="utf-8")

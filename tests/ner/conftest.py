@@ -32,12 +32,19 @@ def fixtures() -> Path:
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory) -> Path:
-    """``<tmp>/models/ner-en``: a trained, saved tiny model (the layout the app expects)."""
+def tiny_trained(tmp_path_factory):
+    """The tiny model as ``train`` returned it, in memory (never reloaded): the save/load oracle's
+    reference."""
     from nlpsuite.tasks.ner import NerConfig, NerTask
 
     out = tmp_path_factory.mktemp("models") / "ner-en"
-    task = NerTask.train(FIXTURES / "en", NerConfig(**TINY), out=out)
+    return NerTask.train(FIXTURES / "en", NerConfig(**TINY), out=out), out
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tiny_trained) -> Path:
+    """``<tmp>/models/ner-en``: a trained, saved tiny model (the layout the app expects)."""
+    task, out = tiny_trained
     task.save(out)
     task.write_metrics(out, task.evaluate(FIXTURES / "en"))
     return out

@@ -14,11 +14,14 @@ PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "ner.py")
 def app(tiny_model_dir, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(tiny_model_dir.parent))
     import apps.ui
 
+    monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(tiny_model_dir.parent))
     importlib.reload(apps.ui)  # MODELS_DIR is read at import
-    return AppTest.from_file(PAGE, default_timeout=120)
+    yield AppTest.from_file(PAGE, default_timeout=120)
+    # Put the module back as the rest of the session knows it: the variable first, then the import.
+    monkeypatch.undo()
+    importlib.reload(apps.ui)
 
 
 def _html(at) -> str:

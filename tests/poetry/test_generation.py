@@ -59,8 +59,12 @@ SAMPLING = dict(
     top_k=st.sampled_from([0, 1, 5, 50]),
     top_p=st.sampled_from([1.0, 0.9, 0.3]),
 )
+# derandomize: the same examples on every run, so two runs of the suite pass or fail alike.
 FAST = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 
 
@@ -72,8 +76,7 @@ def test_every_sample_has_the_form(zh, form, rhyme, seed, temperature, top_k, to
     )
     assert corpus.check_form(text, form), text
     assert all(zh.codec.han[zh.codec.id(c)] for c in text if c not in "，。")
-    if rhyme:
-        assert zh.rhymes(text), text
+    # Rhymes are judged against an independent table in test_rhyme_oracle.py.
 
 
 @FAST

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
@@ -67,5 +66,5 @@ def test_missing_model_shows_how_to_build_it(monkeypatch, tmp_path):
     monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(tmp_path))
     at = _app().run()
     assert not at.exception
-    assert "make train-poetry" in at.warning[0].value
-    assert os.environ["NLPSUITE_MODELS_DIR"] == str(tmp_path)
+    # The page looked in the folder the variable names, and says so.
+    assert "make train-poetry" in at.warning[0].value and str(tmp_path) in at.warning[0].value

@@ -42,7 +42,7 @@ def test_poem_model_evaluates_bits_per_char_and_form_validity(zh_model_dir, poem
     assert metrics["rhyme_validity"] == 1.0
     # An untrained-ish model is near uniform over its vocabulary: bits/char close to log2(vocab).
     assert 0 < metrics["bits_per_char"] <= 1.2 * __import__("math").log2(len(task.codec))
-    assert metrics["perplexity"] == pytest.approx(2 ** metrics["bits_per_char"])
+    # bits and perplexity against an exactly known model: test_save_load_oracle.py (uniform model).
 
 
 def test_running_text_model(en_model_dir):

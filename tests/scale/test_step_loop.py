@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+
+from .ports import ADDRESS_IN_USE, reserve_ports
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow", reason="tf.distribute path"
@@ -84,14 +85,17 @@ SCRIPT = textwrap.dedent(
 
 
 def test_step_loop_inputs_early_stopping_and_errors(tmp_path):
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    tf_config = {"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}}
-    env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONPATH": str(ROOT)}
-    result = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, timeout=300, env=env, cwd=ROOT
-    )
+    for _attempt in range(3):  # a port taken between the check and the worker's bind: try another
+        (port,) = reserve_ports(1)
+        tf_config = {"cluster": {"worker": [f"127.0.0.1:{port}"]}, "task": {"type": "worker", "index": 0}}
+        env = {**os.environ, "TF_CONFIG": json.dumps(tf_config), "TF_CPP_MIN_LOG_LEVEL": "2",
+               "PYTHONPATH": str(ROOT)}
+        result = subprocess.run(
+            [sys.executable, "-c", SCRIPT, str(tmp_path)], capture_output=True, text=True, timeout=300, env=env,
+            cwd=ROOT,
+        )
+        if result.returncode == 0 or not any(text in result.stderr for text in ADDRESS_IN_USE):
+            break
     assert result.returncode == 0, result.stderr[-3000:]
     out = json.loads(result.stdout.strip().splitlines()[-1])
     arrays = out["arrays"]

@@ -54,12 +54,15 @@ def test_cli_predict_json_lines_with_explanations(models_dir, capsys):
     assert [c["token"] for c in lines[0]["contributions"]] == ["a", "superb", "film"]
 
 
-def test_cli_predict_reads_stdin(models_dir, capsys, monkeypatch):
+def test_cli_predict_reads_stdin(models_dir, tiny_task, capsys, monkeypatch):
     import io
 
     monkeypatch.setattr("sys.stdin", io.StringIO("great acting\nawful plot\n"))
     assert cli.main(["predict", "--model", str(models_dir / "sentiment-en")]) == 0
-    assert len(capsys.readouterr().out.splitlines()) == 2
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # One result per stdin line, in order, each what the trained task itself predicts for that text.
+    assert [r["text"] for r in lines] == ["great acting", "awful plot"]
+    assert lines == tiny_task.predict(["great acting", "awful plot"])
 
 
 @pytest.mark.parametrize(

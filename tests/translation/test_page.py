@@ -14,11 +14,14 @@ PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "translation
 def app(toy_model_dir, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
-    monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(toy_model_dir.parent))
     import apps.ui
 
+    monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(toy_model_dir.parent))
     importlib.reload(apps.ui)  # MODELS_DIR is read at import
-    return AppTest.from_file(PAGE, default_timeout=120)
+    yield AppTest.from_file(PAGE, default_timeout=120)
+    # Put the module back as the rest of the session knows it: the variable first, then the import.
+    monkeypatch.undo()
+    importlib.reload(apps.ui)
 
 
 def test_translate_shows_nbest_and_attention(app):

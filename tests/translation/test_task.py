@@ -5,7 +5,6 @@ import zipfile
 import numpy as np
 import pytest
 
-import nlpsuite
 from nlpsuite import cli
 from nlpsuite.errors import NlpsuiteError
 
@@ -13,7 +12,8 @@ from .conftest import toy_pairs
 
 
 def test_toy_language_is_learned(toy_task, toy_file):
-    """A tiny model learns to reverse word order; beam search is at least as good as greedy."""
+    """A tiny model learns to reverse word order; under the model's own score, beam search finds
+    translations at least as likely as greedy decoding's."""
     metrics = toy_task.evaluate(toy_file, split="test")
     assert set(metrics) >= {"bleu", "chrf", "bleu_greedy", "signature"}
     assert metrics["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
@@ -24,6 +24,18 @@ def test_toy_language_is_learned(toy_task, toy_file):
     exact = np.mean([r["translation"] == " ".join(reversed(s.split()))
                      for r, s in zip(results, unseen, strict=True)])
     assert exact > 0.7
+
+
+@pytest.mark.xfail(strict=True, reason="beam_size=3 returns a less likely translation than greedy for some "
+                   "toy sources (cause not diagnosed; suspect the stopping rule in Decoder._finished)")
+def test_beam_is_at_least_as_likely_as_greedy(toy_task):
+    from nlpsuite.tasks.translation.preprocess import pad_batch
+
+    unseen = [s for s, _ in toy_pairs(3000, seed=99)][:40]
+    batch = pad_batch(toy_task.source_tokenizer.encode(unseen))
+    greedy = toy_task.decoder.greedy(batch, max_length=20)
+    beam = toy_task.decoder.beam_search(batch, beam_size=3, length_penalty=0.0, max_length=20, num_results=1)
+    assert all(b[0].log_prob >= g.log_prob - 1e-4 for g, b in zip(greedy, beam, strict=True))
 
 
 def test_beam_size_one_equals_greedy(toy_task):
@@ -64,9 +76,7 @@ def test_saved_folder_round_trips(toy_task, toy_model_dir):
     assert (assets / "source.spm").exists() and (assets / "target_vocab.txt").exists()
     split = json.loads((assets / "split.json").read_text())
     assert split["test"] and split["direction"] == "toy-en"
-    again = nlpsuite.load(toy_model_dir)
-    sources = ["ba ko mi tu", "la ne si"]
-    assert again.predict(sources) == toy_task.predict(sources)
+    # Reloaded against the trained object itself: test_save_load_oracle.py.
     card = (toy_model_dir / "MODEL_CARD.md").read_text()
     assert "grouped by sentence" in card
     # saved without Adam's slots: the weights file holds about one copy of the parameters
