@@ -17,7 +17,7 @@ def test_home_lists_every_app_and_the_backend(tmp_path, monkeypatch):
 
 
 def test_rnn_lab_plots_gradients_and_gates():
-    at = AppTest.from_file(str(APPS / "pages" / "rnn_lab.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(APPS / "views" / "rnn_lab.py"), default_timeout=120).run()
     assert not at.exception
     assert not at.error
     assert "SimpleRNN" in " ".join(c.value for c in at.caption)

@@ -19,7 +19,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ROOT / "apps" / "pages"
+PAGES = ROOT / "apps" / "views"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 LONG = ("The quick brown fox jumps over the lazy dog near Paris. " * 200)[:10_000]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "ner.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "ner.py")
 
 
 @pytest.fixture()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from nlpsuite.data import corpus
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "poetry.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "poetry.py")
 
 
 @pytest.fixture

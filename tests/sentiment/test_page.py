@@ -8,7 +8,7 @@ import pytest
 
 AppTest = pytest.importorskip("streamlit.testing.v1").AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "apps" / "pages" / "sentiment.py"
+PAGE = Path(__file__).resolve().parents[2] / "apps" / "views" / "sentiment.py"
 UPLOAD = Path(__file__).resolve().parents[1] / "fixtures" / "sentiment" / "upload.csv"
 
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "apps" / "pages" / "stock.py"
+PAGE = Path(__file__).resolve().parents[2] / "apps" / "views" / "stock.py"
 
 
 @pytest.fixture

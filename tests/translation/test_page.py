@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "translation.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "translation.py")
 
 
 @pytest.fixture()
