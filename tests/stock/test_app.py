@@ -3,6 +3,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from ..apps.widgets import by_label
+
+UPLOAD_LABEL = "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)"
 PAGE = Path(__file__).resolve().parents[2] / "apps" / "views" / "stock.py"
 
 
@@ -41,7 +44,7 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
     verdict = " ".join(m.value for m in at.markdown)
     assert "naive forecast" in verdict and "80% band" in verdict
     assert at.dataframe, "no backtest table"
-    at.slider[0].set_value(2).run()
+    by_label(at.slider, "Horizon (trading days)").set_value(2).run()
     assert not at.exception and not at.error
     assert "next 2 trading days" in at.subheader[0].value
 
@@ -49,14 +52,14 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
 def test_uploaded_csv_and_a_bad_one(models_dir, tiny_model, series_csv):
     models_dir(tiny_model.parent)
     at = AppTest.from_file(str(PAGE), default_timeout=180).run()
-    at.radio[0].set_value("Upload CSV").run()
+    by_label(at.radio, "Series").set_value("Upload CSV").run()
     assert not at.exception and not at.error
-    at.file_uploader[0].set_value(("mine.csv", series_csv.read_bytes(), "text/csv")).run()
+    by_label(at.file_uploader, UPLOAD_LABEL).set_value(("mine.csv", series_csv.read_bytes(), "text/csv")).run()
     assert not at.exception and not at.error
     assert "mine.csv" in at.subheader[0].value and charts(at)
     # Origins after the tiny model's cutoff exist in this series: an out-of-sample backtest, no
     # warning.
     assert not at.warning
-    at.file_uploader[0].set_value(("bad.csv", b"Close,Volume\n1,2\n", "text/csv")).run()
+    by_label(at.file_uploader, UPLOAD_LABEL).set_value(("bad.csv", b"Close,Volume\n1,2\n", "text/csv")).run()
     assert not at.exception
     assert "no date column" in at.error[0].value
