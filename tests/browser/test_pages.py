@@ -102,13 +102,12 @@ def button(page, name: str):
     return page.get_by_role("button", name=name, exact=True)
 
 
-# First in the file, so it is the first visit to a fresh server.
-@pytest.mark.xfail(strict=True, reason="Streamlit runs apps/pages/*.py as v1 pages (no Home.py: no shared sidebar, "
-                   "no page config) until a first visit to / has called st.navigation, because the folder is named "
-                   "pages/; fixed by renaming it")
+# First in the file, so it is the first visit to a fresh server: Streamlit used to run the files of a folder named
+# pages/ as old-style pages here (no shared sidebar, no page config) until / had been opened once.
 def test_a_deep_link_to_a_fresh_server_gets_the_shared_sidebar(page, server_url):
     open_page(page, server_url, "rnn_lab")
     assert page.get_by_text("Keras backend").count() == 1
+    assert page.title().startswith("RNN lab"), page.title()  # each page its own browser-tab title
 
 
 def test_home_lists_the_apps(page, server_url, shots):
@@ -196,7 +195,8 @@ def test_stock_forecasts(page, server_url, timings, require_model, shots):
     screenshot(page, shots, "stock")
     act(page, page.get_by_text("Upload CSV").click)
     upload = page.locator('input[type="file"]')
-    for name, data, message in [("wrong.csv", b"when,price\n2020-01-02,3\n2020-01-03,4\n", "date"),
+    # The messages name the user's file, not the server's temp copy of it.
+    for name, data, message in [("wrong.csv", b"when,price\n2020-01-02,3\n2020-01-03,4\n", "wrong.csv.*date"),
                                 ("empty.csv", b"", "empty.csv is empty")]:
         # Replacing a file is two runs (removal, then upload): wait for the message itself.
         error = page.locator('[data-testid="stAlertContentError"]', has_text=re.compile(message, re.I))
@@ -219,3 +219,75 @@ def test_rnn_lab_plots(page, server_url, timings, shots):
     measured = act(page, button(page, "Time them on this machine").click, page.locator('[data-testid="stDataFrame"]'))
     screenshot(page, shots, "rnn_lab_cost")
     timings["rnn_lab"] = {"first_s": first, "warm_s": warm_s, "time_them_256_s": measured}
+
+
+# --- what issue 13 found, one user-visible assertion each ------------------------------------------------------
+
+VERSE = 'div[style*="pre-wrap"]'
+WARNING = '[data-testid="stAlertContentWarning"]'
+ERROR = '[data-testid="stAlertContentError"]'
+
+
+def upload(page, name: str, data: bytes, result) -> None:
+    files = [{"name": name, "mimeType": "text/csv", "buffer": data}]
+    act(page, lambda: page.locator('input[type="file"]').set_input_files(files=files), result)
+
+
+def test_poetry_prints_one_verse_line_per_line_and_clears_on_switch(page, server_url, require_model, shots):
+    require_model("poetry-zh")
+    require_model("poetry-en")
+    open_page(page, server_url, "poetry")
+    act(page, button(page, "Generate").click, page.locator(VERSE))
+    lines = page.locator(VERSE).first.inner_text().strip().splitlines()
+    assert len(lines) == 4 and all(line.endswith(("，", "。")) for line in lines), lines  # a quatrain, line by line
+    screenshot(page, shots, "poetry_lines")
+    act(page, page.get_by_text("English text (poetry-en)").click)
+    assert page.locator(VERSE).count() == 0, "the Chinese poem stays on screen after switching to English"
+
+
+def test_poetry_errors_use_the_page_labels(page, server_url, require_model):
+    require_model("poetry-zh")
+    open_page(page, server_url, "poetry")
+    box = page.get_by_label("Acrostic (藏头): one character per line")
+    box.fill("春夏")
+    error = page.locator(ERROR, has_text="Acrostic (藏头) has 2 characters but 七言绝句 (4 × 7) has 4 lines")
+    act(page, lambda: box.press("Enter"), error)
+    assert page.locator(ERROR, has_text="acrostic=").count() == 0
+
+
+def test_translation_heatmap_is_sized_by_its_tokens(page, server_url, require_model, shots):
+    require_model("translation-spa-en")
+    open_page(page, server_url, "translation")
+    set_text(page, "Source text", "¿Dónde está la biblioteca?")
+    act(page, button(page, "Translate").click, page.locator('[data-testid="stVegaLiteChart"]'))
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.scroll_into_view_if_needed()
+    page.wait_for_timeout(1000)
+    box = chart.bounding_box()
+    assert box["height"] >= 150 and box["width"] < 1000, box  # rows tall enough to read, not a stretched strip
+    screenshot(page, shots, "translation_heatmap")
+
+
+def test_sentiment_csv_without_a_text_column_is_refused(page, server_url, require_model):
+    require_model("sentiment-en")
+    open_page(page, server_url, "sentiment")
+    act(page, page.get_by_role("tab", name="CSV file").click)
+    upload(page, "numbers.csv", b"id,score\n1,5\n2,3\n",
+           page.locator(ERROR, has_text="numbers.csv has no text column: its columns are id, score"))
+    upload(page, "comma.csv", b"text\ngreat film\nsad, slow and long\n",
+           page.locator(ERROR, has_text="probably an unquoted comma"))
+    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+
+
+def test_wrong_language_and_emoji_get_a_warning(page, server_url, require_model, shots):
+    require_model("sentiment-en")
+    require_model("ner-zh")
+    open_page(page, server_url, "sentiment")
+    set_text(page, "Text", "房间很干净，服务也很周到。")
+    act(page, button(page, "Classify").click, page.locator(WARNING, has_text="This looks like Chinese text"))
+    screenshot(page, shots, "sentiment_wrong_language")
+    open_page(page, server_url, "ner")
+    act(page, page.get_by_text("Chinese (Resume NER)").click)
+    set_text(page, "Text", "🎉🔥👍🏽")
+    act(page, button(page, "Find entities").click, page.locator(WARNING, has_text="no letters"))
+    assert page.locator("mark[title]").count() == 0, "an emoji was tagged as an entity"
