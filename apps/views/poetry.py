@@ -5,6 +5,7 @@ one verse line per line.
 """
 
 import html
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -21,10 +22,12 @@ FORMS = {
     "wulv": "五言律诗 (8 × 5)",
     "qilv": "七言律诗 (8 × 7)",
 }
-MODELS = {"poetry-zh": "Chinese verse (poetry-zh)", "poetry-en": "English text (poetry-en)"}
+MODELS = {"poetry-zh": "Chinese verse (Tang poems)", "poetry-en": "English text (Shakespeare)"}
 ACROSTIC = "Acrostic (藏头): one character per line"
 RHYME = "Rhyme the even lines (中华新韵 groups)"
 LINE_ENDS = "，。！？；"  # a Chinese verse line ends with one of these
+# A speaker's name at the start of a line ("ROMEO:", "First Citizen:") followed by speech on the same line.
+SPEAKER = re.compile(r"(?m)^((?:[A-Z][A-Za-z']*[ ]){0,2}[A-Z][A-Za-z']*):[ \t]+(?=\S)")
 REFRESH_EVERY = 8  # characters between redraws while streaming (a redraw per character floods the browser)
 
 
@@ -43,11 +46,17 @@ def _forget_poem() -> None:
 
 
 def verse_html(text: str, chinese: bool) -> str:
-    """The poem as HTML with one verse line per line: Chinese lines end at ，/。; English keeps its own line breaks
-    (speaker names such as ``ROMEO:`` already stand on their own line in the text)."""
+    """The poem as HTML with one verse line per line: Chinese lines end at ，/。; English keeps its own line breaks,
+    and a speaker's name (``ROMEO:``) gets a line of its own when the speech follows it on the same line.
+
+    >>> "ROMEO:<br>" in verse_html("ROMEO: But soft!", chinese=False).replace(chr(10), "<br>")
+    True
+    """
     if chinese:
         for mark in LINE_ENDS:
             text = text.replace(mark, mark + "\n")
+    else:
+        text = SPEAKER.sub(r"\1:\n", text)
     body = html.escape(text.strip("\n"))
     return f'<div style="white-space: pre-wrap; line-height: 1.7; font-size: 1.15em">{body}</div>'
 

@@ -170,7 +170,7 @@ def test_poetry_generates(page, server_url, timings, require_model, shots):
     if name == "poetry-zh":
         result = page.locator(MARKDOWN, has_text="。")  # a regulated quatrain ends its lines with 。
     else:
-        act(page, page.get_by_text("English text (poetry-en)").click)
+        act(page, page.get_by_text("English text (Shakespeare)").click)
         set_text(page, "Prompt", "ROMEO:")
         result = page.locator(MARKDOWN, has_text="ROMEO:")
     first = act(page, button(page, "Generate").click, result)
@@ -241,7 +241,7 @@ def test_poetry_prints_one_verse_line_per_line_and_clears_on_switch(page, server
     lines = page.locator(VERSE).first.inner_text().strip().splitlines()
     assert len(lines) == 4 and all(line.endswith(("，", "。")) for line in lines), lines  # a quatrain, line by line
     screenshot(page, shots, "poetry_lines")
-    act(page, page.get_by_text("English text (poetry-en)").click)
+    act(page, page.get_by_text("English text (Shakespeare)").click)
     assert page.locator(VERSE).count() == 0, "the Chinese poem stays on screen after switching to English"
 
 
