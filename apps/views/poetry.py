@@ -82,7 +82,6 @@ def _form_options() -> dict[str, Any]:
     form = left.selectbox("Form", list(FORMS), format_func=FORMS.get, index=2, key="poetry_form")
     acrostic = "".join(right.text_input(ACROSTIC, key="poetry_acrostic", max_chars=16).split())
     rhyme = st.checkbox(RHYME, key="poetry_rhyme")
-    check_choices(form, acrostic, rhyme)
     return {"form": form or None, "acrostic": acrostic or None, "rhyme": rhyme}
 
 
@@ -107,6 +106,9 @@ def read_options(chinese: bool) -> tuple[str, dict[str, Any]]:
     placeholder = "Opening characters (optional), e.g. 春风" if chinese else "A prompt to continue, e.g. ROMEO:"
     prompt = st.text_area("Prompt", key="poetry_prompt", placeholder=placeholder, height=80)
     options.update(_sampling_options(max_length=not options.get("form")))
+    # Checked after every widget is drawn, so a refused choice leaves the rest of the page in place.
+    if chinese:
+        check_choices(options["form"] or "", options["acrostic"] or "", options["rhyme"])
     return ui.check_text(prompt, max_chars=2000) if prompt.strip() else "", options
 
 
