@@ -122,7 +122,7 @@ def main() -> None:
     # No page_title here: each page's st.Page title becomes its browser-tab title ("Poetry · nlpsuite" style).
     st.set_page_config(page_icon=":material/text_fields:", layout="wide")
     navigation = st.navigation({
-        "": [st.Page(overview, title="nlpsuite", icon=":material/home:", default=True)],
+        "": [st.Page(overview, title="Home", icon=":material/home:", default=True)],
         "Apps": list(PAGES.values()),
         "Learn": [LAB_PAGE],
     })

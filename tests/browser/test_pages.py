@@ -70,10 +70,10 @@ def warm(page, action, result, repeats: int = 3) -> float:
     return statistics.median(act(page, action, result) for _ in range(repeats))
 
 
-def open_page(page, url: str, path: str) -> None:
+def open_page(page, url: str, path: str, timeout: float = 180) -> None:
     page.goto(f"{url}/{path}")
     page.locator('[data-testid="stApp"]').wait_for()
-    settle(page)
+    settle(page, timeout)
     no_traceback(page)
 
 
@@ -105,7 +105,7 @@ def button(page, name: str):
 # First in the file, so it is the first visit to a fresh server: Streamlit used to run the files of a folder named
 # pages/ as old-style pages here (no shared sidebar, no page config) until / had been opened once.
 def test_a_deep_link_to_a_fresh_server_gets_the_shared_sidebar(page, server_url):
-    open_page(page, server_url, "rnn_lab")
+    open_page(page, server_url, "rnn_lab", timeout=600)  # the server's first run imports TensorFlow
     assert page.get_by_text("Keras backend").count() == 1
     assert page.title().startswith("RNN lab"), page.title()  # each page its own browser-tab title
 
