@@ -128,7 +128,8 @@ def browser():
 def page(browser, server_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
-    page.set_default_timeout(180_000)  # the first action on a page loads its model on a busy CPU
+    # The first action on a page loads its model, maybe on a busy CPU.
+    page.set_default_timeout(1000 * float(os.environ.get("NLPSUITE_BROWSER_TIMEOUT", 300)))
     yield page
     context.close()
 
