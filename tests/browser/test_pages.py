@@ -264,8 +264,7 @@ def test_poetry_errors_use_the_page_labels(page, server_url, require_model):
 def test_translation_heatmap_is_sized_by_its_tokens(page, server_url, require_model, shots):
     require_model("translation-spa-en")
     open_page(page, server_url, "translation")
-    set_text(page, "Source text", "¿Dónde está la biblioteca?")
-    act(page, button(page, "Translate").click, page.locator('[data-testid="stVegaLiteChart"]'))
+    act(page, button(page, "Translate").click, page.locator(CHART))  # the example: two short sentences
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     chart.scroll_into_view_if_needed()
     page.wait_for_timeout(1000)
