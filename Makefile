@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 	@touch $@
 
 app: install
-	$(BIN)/streamlit run apps/Home.py --server.port $(PORT) --server.headless true \
+	$(BIN)/python -m streamlit run apps/Home.py --server.port $(PORT) --server.headless true \
 	    --browser.gatherUsageStats false
 
 # The whole suite on TensorFlow, the `>>>` examples of the public layers and ops as doctests, then

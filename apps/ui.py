@@ -8,18 +8,15 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:  # `streamlit run apps/Home.py` from a checkout without `pip install -e`
-    sys.path.insert(0, str(ROOT))
+from nlpsuite.errors import NlpsuiteError
 
-from nlpsuite.errors import NlpsuiteError  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 MODELS_DIR = Path(os.environ.get("NLPSUITE_MODELS_DIR", ROOT / "saved_models"))
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -56,14 +53,33 @@ def load_model(name: str) -> Any | None:
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Shows bad input as a message and any other failure as a one-line error, never a traceback."""
+def user_errors(names: dict[str, str] | None = None) -> Iterator[None]:
+    """Shows bad input as a message and any other failure as a one-line error, never a traceback.
+
+    Args:
+        names: ``{server path: what the user knows it as}``, e.g. an upload's temp file -> its file name, so a
+            message names the user's file rather than a path on the server.
+    """
     try:
         yield
     except NlpsuiteError as exc:
-        st.error(str(exc))
+        st.error(_rename(str(exc), names))
     except Exception as exc:
-        st.error(f"Something went wrong: {type(exc).__name__}: {str(exc)[:300]}")
+        st.error(f"Something went wrong: {type(exc).__name__}: {_rename(str(exc), names)[:300]}")
+
+
+def _rename(message: str, names: dict[str, str] | None) -> str:
+    for path, name in (names or {}).items():
+        message = message.replace(path, name)
+    return message
+
+
+def show_warnings(results: dict[str, Any] | Iterable[dict[str, Any]]) -> None:
+    """Shows each distinct ``"warnings"`` entry of one predict result (or several) once, as a warning box."""
+    results = [results] if isinstance(results, dict) else results
+    seen = dict.fromkeys(w for r in results for w in r.get("warnings", ()))
+    for warning in seen:
+        st.warning(warning, icon=":material/translate:")
 
 
 def read_upload(uploaded: Any, max_bytes: int = MAX_UPLOAD_BYTES) -> str:

@@ -1,6 +1,7 @@
 """The ``nlpsuite`` command line: train, evaluate, predict, export, info.
 
-Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad input or usage.
+Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad input or usage; nothing else on
+stderr (TensorFlow's native start-up log lines are filtered out, see ``quiet_native_logs``).
 """
 
 from __future__ import annotations
@@ -9,8 +10,11 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import logging
 import os
+import re
 import sys
+import threading
 import types
 import typing
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -21,6 +25,52 @@ from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.base import RENAMED_OPTIONS, TASK_CLASSES
 
 EXIT_USAGE = 2
+
+# TensorFlow >= 2.19 logs through absl before absl::InitializeLog(), which ignores TF_CPP_MIN_LOG_LEVEL: lines such
+# as "I0000 00:00:1795927401.244568   13782 port.cc:153] oneDNN custom operations are on" (glog format), the
+# older "2025-09-17 14:44:05.157831: I external/.../cudart_stub.cc:32] ..." and absl's one-off banner. Fatal
+# ("F") lines are kept: they explain a crash.
+NATIVE_LOG_LINE = re.compile(
+    rb"^(?:[IWE]\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\s:]+:\d+\] "
+    rb"|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d+: [IWE] \S+:\d+\] "
+    rb"|WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR)"
+)
+
+
+@contextlib.contextmanager
+def quiet_native_logs() -> Iterator[None]:
+    """Drops TensorFlow's and absl's native log lines from this process's stderr while the block runs.
+
+    The lines are written by C++ straight to file descriptor 2, so no Python setting reaches them: fd 2 is
+    pointed at a pipe whose reader forwards every other line (``error: ...`` included) to the real stderr.
+    """
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # still honoured by the parts of TF that log through it
+    logging.getLogger("absl").setLevel(logging.ERROR)  # Python-side absl warnings (e.g. "WARNING:absl:...")
+    try:
+        sys.stderr.flush()
+        real = os.dup(2)
+    except (OSError, ValueError):  # no usable fd 2 (an embedding host): nothing to filter
+        yield
+        return
+    read, write = os.pipe()
+    os.dup2(write, 2)
+    os.close(write)
+
+    def forward() -> None:
+        with os.fdopen(read, "rb") as pipe, os.fdopen(os.dup(real), "wb", buffering=0) as out:
+            for line in pipe:
+                if not NATIVE_LOG_LINE.match(line):
+                    out.write(line)
+
+    reader = threading.Thread(target=forward, name="stderr-filter", daemon=True)
+    reader.start()
+    try:
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(real, 2)  # closes the pipe's last write end, so the reader sees EOF and drains
+        os.close(real)
+        reader.join(timeout=5)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -269,7 +319,12 @@ COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # keep TensorFlow's C++ start-up chatter off stderr
+    """Runs the command line; ``argv=None`` (the console script) also filters TensorFlow's native logs."""
+    with quiet_native_logs() if argv is None else contextlib.nullcontext():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     try:
         args = build_parser().parse_args(argv)
         return COMMANDS[args.command](args)

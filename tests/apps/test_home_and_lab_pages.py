@@ -2,6 +2,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from .widgets import by_label
+
 APPS = Path(__file__).resolve().parents[2] / "apps"
 
 
@@ -17,11 +19,11 @@ def test_home_lists_every_app_and_the_backend(tmp_path, monkeypatch):
 
 
 def test_rnn_lab_plots_gradients_and_gates():
-    at = AppTest.from_file(str(APPS / "pages" / "rnn_lab.py"), default_timeout=120).run()
+    at = AppTest.from_file(str(APPS / "views" / "rnn_lab.py"), default_timeout=120).run()
     assert not at.exception
     assert not at.error
     assert "SimpleRNN" in " ".join(c.value for c in at.caption)
-    at.text_input[0].set_value("你好, world 🎉").run()
+    by_label(at.text_input, "Sentence").set_value("你好, world 🎉").run()
     assert not at.exception and not at.error
-    at.text_input[0].set_value("   ").run()
+    by_label(at.text_input, "Sentence").set_value("   ").run()
     assert at.error and "Type or paste" in at.error[0].value

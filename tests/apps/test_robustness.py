@@ -18,8 +18,10 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from .widgets import by_label
+
 ROOT = Path(__file__).resolve().parents[2]
-PAGES = ROOT / "apps" / "pages"
+PAGES = ROOT / "apps" / "views"
 FIXTURES = ROOT / "tests" / "fixtures"
 
 LONG = ("The quick brown fox jumps over the lazy dog near Paris. " * 200)[:10_000]
@@ -165,8 +167,8 @@ def _empty_is_a_message(at: AppTest, kind: str) -> bool:
 def test_ner_text(models):
     at = page("ner")
     for kind, text in HOSTILE.items():
-        at.text_area[0].set_value(text)
-        at.button[0].click().run()
+        by_label(at.text_area, "Text").set_value(text)
+        by_label(at.button, "Find entities").click().run()
         assert_clean(at, kind)
         if not _empty_is_a_message(at, kind):  # the highlighted text came back, whatever was tagged
             assert any("Types:" in m.value for m in at.markdown), kind
@@ -175,8 +177,8 @@ def test_ner_text(models):
 def test_sentiment_text(models):
     at = page("sentiment")
     for kind, text in HOSTILE.items():
-        at.text_area[0].set_value(text)
-        at.button[0].click().run()
+        by_label(at.text_area, "Text").set_value(text)
+        by_label(at.button, "Classify").click().run()
         assert_clean(at, kind)
         if not _empty_is_a_message(at, kind):
             assert at.subheader[0].value in ("positive", "negative"), kind
@@ -184,10 +186,10 @@ def test_sentiment_text(models):
 
 def test_translation_text(models):
     at = page("translation")
-    at.slider[0].set_value(1)  # greedy keeps the 10,000-character case quick
+    by_label(at.slider, "Beam size").set_value(1)  # greedy keeps the 10,000-character case quick
     for kind, text in HOSTILE.items():
-        at.text_area[0].set_value(text)
-        at.button[0].click().run()
+        by_label(at.text_area, "Source text").set_value(text)
+        by_label(at.button, "Translate").click().run()
         assert_clean(at, kind)
         if not _empty_is_a_message(at, kind):
             assert any("→" in m.value for m in at.markdown), kind
@@ -221,7 +223,7 @@ def test_poetry_acrostic(models):
 def test_rnn_lab_sentence():
     at = AppTest.from_file(str(PAGES / "rnn_lab.py"), default_timeout=180).run()
     for kind, text in HOSTILE.items():
-        at.text_input[0].set_value(text[:200]).run()
+        by_label(at.text_input, "Sentence").set_value(text).run()
         assert_clean(at, kind)
         _empty_is_a_message(at, kind)
 
@@ -232,7 +234,7 @@ def test_rnn_lab_sentence():
 def test_ner_bad_uploads(models):
     at = page("ner")
     for kind, data in BAD_UPLOADS.items():
-        at.file_uploader[0].set_value((f"{kind}.txt", data, "text/plain")).run()
+        by_label(at.file_uploader, "File").set_value((f"{kind}.txt", data, "text/plain")).run()
         assert_clean(at, kind)
         if kind in ("empty", "whitespace"):
             assert "empty" in at.error[0].value, kind
@@ -243,24 +245,27 @@ def test_ner_bad_uploads(models):
 def test_sentiment_bad_uploads(models):
     at = page("sentiment")
     for kind, data in BAD_UPLOADS.items():
-        at.file_uploader[0].set_value((f"{kind}.csv", data, "text/csv")).run()
+        by_label(at.file_uploader, "CSV or TSV with a text column").set_value((f"{kind}.csv", data, "text/csv")).run()
         assert_clean(at, kind)
-        if kind in ("empty", "whitespace", "binary", "png"):
-            assert at.error, f"{kind}: a file that cannot be scored must say why"
-    # No column named like text: the first column is offered, and scored.
-    at.file_uploader[0].set_value(("numbers.csv", b"id,score\n1,5\n2,3\n", "text/csv")).run()
+        assert at.error, f"{kind}: a file that cannot be scored must say why"
+        assert f"{kind}.csv" in at.error[0].value, kind  # the message names the user's file
+    # No column named like text: refused, naming the columns found and the one expected (not scored silently).
+    by_label(at.file_uploader, "CSV or TSV with a text column").set_value(
+        ("numbers.csv", b"id,score\n1,5\n2,3\n", "text/csv")).run()
     assert_clean(at, "numbers")
-    assert not at.error and list(at.dataframe[0].value.columns)[:3] == ["id", "score", "label"]
+    assert "id, score" in at.error[0].value and "'text'" in at.error[0].value and not at.dataframe
 
 
 def test_stock_bad_uploads(models):
     at = page("stock")
-    at.radio[0].set_value("Upload CSV").run()
+    by_label(at.radio, "Series").set_value("Upload CSV").run()
+    uploader = "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)"
     for kind, data in BAD_UPLOADS.items():
-        at.file_uploader[0].set_value((f"{kind}.csv", data, "text/csv")).run()
+        by_label(at.file_uploader, uploader).set_value((f"{kind}.csv", data, "text/csv")).run()
         assert_clean(at, kind)
         assert at.error, f"{kind}: a file that is not a price series must say why"
+        assert "nlpsuite-stock-" not in at.error[0].value, "the server's temp copy must not be named"
     wrong = b"when,price\n2020-01-02,3\n2020-01-03,4\n"
-    at.file_uploader[0].set_value(("prices.csv", wrong, "text/csv")).run()
+    by_label(at.file_uploader, uploader).set_value(("prices.csv", wrong, "text/csv")).run()
     assert_clean(at, "wrong columns")
-    assert "date" in at.error[0].value.lower()
+    assert "date" in at.error[0].value.lower() and "prices.csv" in at.error[0].value

@@ -1,5 +1,9 @@
 """A real Streamlit server and Debian's Chromium driven by Playwright (its own browser download is unreachable).
 
+Without Chromium (or Playwright) every browser test is skipped with the reason and the install command; with
+``NLPSUITE_REQUIRE_BROWSER=1`` (set by ``.ci/run``, which installs Chromium) a missing browser fails them instead,
+so CI cannot pass with the browser tests silently skipped.
+
 The server reads models from ``$NLPSUITE_MODELS_DIR`` (default ``saved_models/``), like the app itself;
 screenshots, ``timings.json`` and the server's log go to ``tests/browser/screenshots/`` (git-ignored).
 """
@@ -55,6 +59,24 @@ def _require_model(*names: str) -> str:
     return found
 
 
+def _require_browser() -> None:
+    """Skips (or, under ``NLPSUITE_REQUIRE_BROWSER=1``, fails) when Chromium or Playwright is missing."""
+    missing = None
+    if not Path(CHROMIUM).exists():
+        missing = (f"Chromium is not installed at {CHROMIUM}: apt-get install -y chromium fonts-noto-cjk "
+                   "fonts-noto-color-emoji (or set NLPSUITE_CHROMIUM to its path)")
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            missing = "Playwright is not installed: pip install -e '.[dev]'"
+    if missing is None:
+        return
+    if os.environ.get("NLPSUITE_REQUIRE_BROWSER") == "1":
+        pytest.fail(f"NLPSUITE_REQUIRE_BROWSER=1 but {missing}", pytrace=False)
+    pytest.skip(missing)
+
+
 @pytest.fixture(scope="session")
 def require_model():
     return _require_model
@@ -68,9 +90,7 @@ def shots() -> Path:
 
 @pytest.fixture(scope="session")
 def server_url():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed (apt-get install chromium)")
-    pytest.importorskip("playwright.sync_api")
+    _require_browser()
     SHOTS.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     with open(SHOTS / "server.log", "wb") as log:
@@ -95,6 +115,7 @@ def server_url():
 
 @pytest.fixture(scope="session")
 def browser():
+    _require_browser()  # before launching, so a machine without Chromium skips rather than errors
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -107,7 +128,8 @@ def browser():
 def page(browser, server_url):
     context = browser.new_context(viewport={"width": 1400, "height": 1600})
     page = context.new_page()
-    page.set_default_timeout(180_000)  # the first action on a page loads its model on a busy CPU
+    # The first action on a page loads its model, maybe on a busy CPU.
+    page.set_default_timeout(1000 * float(os.environ.get("NLPSUITE_BROWSER_TIMEOUT", 300)))
     yield page
     context.close()
 

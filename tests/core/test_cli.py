@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -127,3 +128,25 @@ def test_bad_predict_options_are_one_error_line(capsys):
     argv = ["predict", "--model", str(ROOT / "saved_models" / "translation-spa-en"), "--set", "beam_size=0", "hola"]
     err = _one_error_line(argv, capsys)
     assert "--set beam_size=0: beam_size must be a whole number from 1 to 64" in err
+
+
+def test_native_log_lines_are_recognised():
+    assert cli.NATIVE_LOG_LINE.match(b"I0000 00:00:1795927401.244568   13782 port.cc:153] oneDNN custom operations")
+    assert cli.NATIVE_LOG_LINE.match(b"E0000 00:00:1795927410.884114   13782 cuda_platform.cc:52] failed call")
+    assert cli.NATIVE_LOG_LINE.match(b"2025-09-17 14:44:05.157831: I external/local_xla/cudart_stub.cc:32] Could not")
+    assert cli.NATIVE_LOG_LINE.match(b"WARNING: All log messages before absl::InitializeLog() is called are written "
+                                     b"to STDERR\n")
+    assert not cli.NATIVE_LOG_LINE.match(b"error: no model in /x (config.json missing)\n")
+    assert not cli.NATIVE_LOG_LINE.match(b"F0000 00:00:1795927410.884114   13782 x.cc:52] Check failed")
+
+
+def test_predict_prints_results_only(tmp_path):
+    """A successful predict leaves stderr empty (no TensorFlow start-up lines); a failure is one error line."""
+    model = Path(__file__).resolve().parents[2] / "saved_models" / "sentiment-en"
+    if not (model / "config.json").exists():
+        pytest.skip(f"no model in {model} (make train-sentiment)")
+    result = run_cli("predict", "--model", str(model), "a wonderful film")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    assert json.loads(result.stdout)["label"] in ("positive", "negative")
+    failed = run_cli("predict", "--model", str(tmp_path / "none"), "x")
+    assert failed.returncode == 2 and failed.stderr.startswith("error: ") and failed.stderr.count("\n") == 1

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "ner.py")
+from ..apps.widgets import by_label
+
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "ner.py")
 
 
 @pytest.fixture()
@@ -31,8 +33,8 @@ def _html(at) -> str:
 def test_typing_a_sentence_shows_highlighted_entities(app):
     at = app.run()
     assert not at.exception
-    at.text_area[0].input("Sarah Jones works for Siemens in Tokyo .").run()
-    at.button[0].click().run()
+    by_label(at.text_area, "Text").input("Sarah Jones works for Siemens in Tokyo .").run()
+    by_label(at.button, "Find entities").click().run()
     assert not at.exception and not at.error
     page = _html(at)
     assert "<mark" in page and "Types:" in page and "PER" in page
@@ -43,15 +45,15 @@ def test_typing_a_sentence_shows_highlighted_entities(app):
 
 def test_empty_text_shows_a_message_not_a_traceback(app):
     at = app.run()
-    at.text_area[0].input("   ").run()
-    at.button[0].click().run()
+    by_label(at.text_area, "Text").input("   ").run()
+    by_label(at.button, "Find entities").click().run()
     assert not at.exception
     assert "Type or paste some text first." in [e.value for e in at.error]
 
 
 def test_missing_chinese_model_shows_how_to_build_it(app):
     at = app.run()
-    at.radio[0].set_value("Chinese (Resume NER)").run()
+    by_label(at.radio, "Model").set_value("Chinese (Resume NER)").run()
     assert not at.exception
     assert any("make train-ner" in w.value for w in at.warning)
 

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from nlpsuite.data import corpus
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "poetry.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "poetry.py")
 
 
 @pytest.fixture
@@ -50,7 +50,46 @@ def test_bad_acrostic_is_a_message_not_a_traceback(models_dir):
     at.text_input(key="poetry_acrostic").set_value("春夏")
     at.button(key="poetry_generate").click().run()
     assert not at.exception
-    assert "4 lines" in at.error[0].value
+    assert at.error[0].value == ("Acrostic (藏头) has 2 characters but 五言绝句 (4 × 5) has 4 lines; give one "
+                                 "character per line.")
+
+
+def test_rhyme_without_a_form_names_the_page_labels(models_dir):
+    at = _app().run()
+    at.selectbox(key="poetry_form").set_value("")
+    at.checkbox(key="poetry_rhyme").check()
+    at.button(key="poetry_generate").click().run()
+    assert not at.exception and "rhyme=" not in at.error[0].value
+    assert at.error[0].value.startswith("“Rhyme the even lines (中华新韵 groups)” needs a Form or an acrostic")
+
+
+def test_poem_is_shown_one_line_per_verse_line(models_dir):
+    at = _app().run()
+    at.selectbox(key="poetry_form").set_value("wujue")
+    at.button(key="poetry_generate").click().run()
+    poem = at.session_state["poetry_text"]
+    shown = [m.value for m in at.markdown if "pre-wrap" in m.value]
+    assert shown and shown[-1].count("\n") == 3, shown  # four lines of five characters
+    assert poem[:6] in shown[-1]
+
+
+def test_switching_model_or_a_refused_prompt_clears_the_poem(models_dir):
+    at = _app().run()
+    at.button(key="poetry_generate").click().run()
+    assert at.session_state["poetry_text"]
+    at.radio(key="poetry_model").set_value("poetry-en").run()
+    assert "poetry_text" not in at.session_state and not [m for m in at.markdown if "pre-wrap" in m.value]
+    at.button(key="poetry_generate").click().run()
+    assert at.session_state["poetry_text"]
+    at.text_area(key="poetry_prompt").set_value("x" * 2001).run()  # over the prompt limit: refused
+    assert at.error and "poetry_text" not in at.session_state
+
+
+def test_regenerate_sets_the_seed_without_a_session_state_warning(models_dir):
+    at = _app().run()
+    at.button(key="poetry_regenerate").click().run()
+    assert at.number_input(key="poetry_seed").value == 1
+    assert not at.exception and not at.warning
 
 
 def test_english_model(models_dir):

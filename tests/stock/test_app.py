@@ -4,7 +4,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "apps" / "pages" / "stock.py"
+from ..apps.widgets import by_label
+
+UPLOAD_LABEL = "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)"
+PAGE = Path(__file__).resolve().parents[2] / "apps" / "views" / "stock.py"
 
 
 @pytest.fixture
@@ -51,7 +54,7 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
     assert {"this model", "naive (no change)", "empirical quantiles (500 days)", "GARCH(1,1)-t"} <= methods
     assert "1 trading day" in set(table.index.get_level_values("horizon"))
     assert "GARCH(1,1)-t" in verdict
-    at.select_slider[0].set_value(2).run()
+    by_label(at.select_slider, "Horizon").set_value(2).run()
     assert not at.exception and not at.error
     assert "next 2 trading days" in at.subheader[0].value
     at.select_slider[0].set_value(1).run()
@@ -61,15 +64,15 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
 def test_uploaded_csv_and_a_bad_one(models_dir, tiny_model, series_csv):
     models_dir(tiny_model.parent)
     at = AppTest.from_file(str(PAGE), default_timeout=180).run()
-    at.radio[0].set_value("Upload CSV").run()
+    by_label(at.radio, "Series").set_value("Upload CSV").run()
     assert not at.exception and not at.error
-    at.file_uploader[0].set_value(("mine.csv", series_csv.read_bytes(), "text/csv")).run()
+    by_label(at.file_uploader, UPLOAD_LABEL).set_value(("mine.csv", series_csv.read_bytes(), "text/csv")).run()
     assert not at.exception and not at.error
     assert "mine.csv" in at.subheader[0].value and charts(at)
     # Origins after the tiny model's cutoff exist in this series: an out-of-sample backtest, no
     # warning.
     assert not at.warning
-    at.file_uploader[0].set_value(("bad.csv", b"Close,Volume\n1,2\n", "text/csv")).run()
+    by_label(at.file_uploader, UPLOAD_LABEL).set_value(("bad.csv", b"Close,Volume\n1,2\n", "text/csv")).run()
     assert not at.exception
     assert "no date column" in at.error[0].value
 

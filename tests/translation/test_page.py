@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "pages" / "translation.py")
+from ..apps.widgets import by_label
+
+PAGE = str(Path(__file__).resolve().parents[2] / "apps" / "views" / "translation.py")
 
 
 @pytest.fixture()
@@ -27,10 +29,10 @@ def app(toy_model_dir, monkeypatch):
 def test_translate_shows_nbest_and_attention(app):
     at = app.run()
     assert not at.exception
-    at.slider[0].set_value(3).run()  # beam size
-    at.slider[1].set_value(1.0).run()  # length penalty
-    at.text_area[0].input("ba ko mi\nla ne").run()
-    at.button[0].click().run()
+    by_label(at.slider, "Beam size").set_value(3).run()
+    by_label(at.slider, "Length penalty α").set_value(1.0).run()
+    by_label(at.text_area, "Source text").input("ba ko mi\nla ne").run()
+    by_label(at.button, "Translate").click().run()
     assert not at.exception and not at.error
     page = "\n".join(m.value for m in at.markdown)
     assert "mi ko ba" in page  # the toy language reverses words
@@ -43,14 +45,14 @@ def test_translate_shows_nbest_and_attention(app):
 
 def test_empty_text_is_a_message(app):
     at = app.run()
-    at.text_area[0].input("  ").run()
-    at.button[0].click().run()
+    by_label(at.text_area, "Source text").input("  ").run()
+    by_label(at.button, "Translate").click().run()
     assert not at.exception
     assert "Type or paste some text first." in [e.value for e in at.error]
 
 
 def test_missing_model_says_how_to_build_it(app):
     at = app.run()
-    at.radio[0].set_value("Chinese → English").run()
+    by_label(at.radio, "Model").set_value("Chinese → English").run()
     assert not at.exception
     assert any("make train-translation" in w.value for w in at.warning)

@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -16,6 +17,7 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import conll, registry
+from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.text import cjk_ratio, tokenize
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import MODEL_FILE, Task
@@ -30,6 +32,8 @@ from nlpsuite.tasks.ner.preprocess import (
 )
 
 PREPROCESSOR_FILE = "preprocessor.json"
+# The model to suggest for text in another script (the two committed NER models).
+OTHER_MODELS = {"han": "the Chinese model", "latin": "the English model"}
 # Why the committed models use these datasets; goes into their model cards.
 DATASET_NOTES = {
     "conll2003": "CoNLL-2003 English (Reuters news, research use only): the standard English NER "
@@ -266,7 +270,9 @@ class NerTask(Task):
 
         Returns:
             One ``{"text", "entities": [{"text", "type", "start", "end", "score"}]}`` per input, with
-            ``text[start:end] == entity["text"]``.
+            ``text[start:end] == entity["text"]``. A span without a letter or digit (an emoji, a symbol) is
+            never an entity. ``warnings`` is added when the text is not in the model's language or has no
+            letters (``nlpsuite.data.script``).
         """
         if options:
             raise NlpsuiteError(
@@ -285,9 +291,9 @@ class NerTask(Task):
             entities = []
             for kind, start, end in conll.get_spans(tags, self.preprocessor.scheme):
                 score = float(np.min(marginals[np.arange(start, end), ids[start:end]]))
-                if score < min_score:
+                begin, finish = _trim_symbols(text, toks[start].start, toks[end - 1].end)
+                if score < min_score or not any(c.isalnum() for c in text[begin:finish]):
                     continue
-                begin, finish = toks[start].start, toks[end - 1].end
                 entities.append(
                     {
                         "text": text[begin:finish],
@@ -297,7 +303,8 @@ class NerTask(Task):
                         "score": round(score, 4),
                     }
                 )
-            outputs.append({"text": text, "entities": entities})
+            result = {"text": text, "entities": entities}
+            outputs.append(with_script_warnings(result, text, self.preprocessor.language, OTHER_MODELS))
         return outputs
 
     def tag_document(self, text: str, source: str = "upload", fmt: str = "auto") -> dict[str, Any]:
@@ -461,3 +468,16 @@ def _training_notes(
         notes.append(f"Best dev entity F1 {best[0]:.4f} at epoch {best[1] + 1} (weights of that epoch kept)")
     notes.append("Confidence of an entity = the smallest CRF marginal probability of its tags")
     return notes
+
+
+def _trim_symbols(text: str, begin: int, end: int) -> tuple[int, int]:
+    """The span ``[begin, end)`` without emoji, other symbols or spaces at either edge ("北京🎉" -> "北京")."""
+
+    def edge(char: str) -> bool:
+        return char.isspace() or unicodedata.category(char)[0] == "S" or char in "\u200d\ufe0f"
+
+    while begin < end and edge(text[begin]):
+        begin += 1
+    while end > begin and edge(text[end - 1]):
+        end -= 1
+    return begin, end

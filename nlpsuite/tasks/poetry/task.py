@@ -22,12 +22,15 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import corpus, registry
+from nlpsuite.data.script import script_warnings, with_script_warnings
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.poetry import preprocess
 from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
 
 CODEC_FILE = "codec.json"
+# The model to suggest for a prompt in another script (the two committed poetry models).
+OTHER_MODELS = {"han": "the Chinese verse model (poetry-zh)", "latin": "the English text model (poetry-en)"}
 # Acrostics for the validity check in ``evaluate``: fixed, so the metric is reproducible.
 EVAL_ACROSTICS = ("春夏秋冬", "风花雪月", "江山如画", "明月清风", "山高水长", "天地人和")
 
@@ -278,15 +281,29 @@ class PoetryTask(Task):
 
         Returns:
             ``[{"prompt", "text"}]``: ``text`` is the poem alone (lines ended by ，/。), prompt
-            included.
+            included; ``warnings`` when the prompt is not in the model's language (``prompt_warnings``).
         """
         self.generator.check_options(options)
         results = []
         for i, prompt in enumerate(inputs):
             if not isinstance(prompt, str):
                 raise NlpsuiteError(f"input #{i + 1} is {type(prompt).__name__}; prompts are strings")
-            results.append({"prompt": prompt, "text": self.generate_text(prompt, **options)})
+            result = {"prompt": prompt, "text": self.generate_text(prompt, **options)}
+            results.append(with_script_warnings(result, prompt, self.language, OTHER_MODELS))
         return results
+
+    @property
+    def language(self) -> str:
+        """``zh`` for a Chinese poem model, ``en`` for a free-text (Shakespeare) one."""
+        return "zh" if self.codec.mode == "poems" else "en"
+
+    def prompt_warnings(self, prompt: str) -> list[str]:
+        """Why a prompt may give nonsense: it is not in the model's language, or has no letters.
+
+        Args:
+            prompt: the opening text (an empty prompt has no warnings).
+        """
+        return script_warnings(prompt, self.language, OTHER_MODELS)
 
     # ------------------------------------------------------------------------------------- saving
     @classmethod

@@ -13,6 +13,7 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import labeled_text as lt
+from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.tokenize import Tokenizer, default_tokenizer, detect_language, pad, truncate
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
@@ -23,6 +24,8 @@ from nlpsuite.tasks.sentiment.metrics import classification_metrics
 from nlpsuite.tasks.sentiment.model import compile_forward, compiled_model
 
 PREDICT_BATCH = 256
+# The model to suggest for text in another script (the two committed sentiment models).
+OTHER_MODELS = {"han": "the Chinese model", "latin": "the English model"}
 
 
 class SentimentTask(Task):
@@ -116,6 +119,10 @@ class SentimentTask(Task):
             inputs: texts.
             explain: add ``contributions``: ``[{"token", "score"}]``, the drop in the predicted
                 class's probability when that token is removed (positive = supports the prediction).
+
+        Returns:
+            One dict per input; ``warnings`` is added when the text is not in the model's language or has no
+            letters, whose scores mean little (``nlpsuite.data.script``).
         """
         if options:
             raise NlpsuiteError(
@@ -127,16 +134,14 @@ class SentimentTask(Task):
         results = []
         for text, probs in zip(texts, probabilities, strict=True):
             best = int(probs.argmax())
-            results.append(
-                {
-                    "text": text,
-                    "label": self.labels[best],
-                    "probabilities": {
-                        label: round(float(p), 6)
-                        for label, p in zip(self.labels, probs, strict=True)
-                    },
-                }
-            )
+            result = {
+                "text": text,
+                "label": self.labels[best],
+                "probabilities": {
+                    label: round(float(p), 6) for label, p in zip(self.labels, probs, strict=True)
+                },
+            }
+            results.append(with_script_warnings(result, text, self.language, OTHER_MODELS))
         if explain:
             for result, toks, probs in zip(results, tokens, probabilities, strict=True):
                 scores = self._occlusion(toks, int(probs.argmax()), float(probs.max()))
@@ -145,6 +150,11 @@ class SentimentTask(Task):
                     for t, s in zip(toks, scores, strict=True)
                 ]
         return results
+
+    @property
+    def language(self) -> str:
+        """``zh`` for a model that reads characters or jieba words, else ``en`` (the saved tokenizer decides)."""
+        return "zh" if self.tokenizer.kind in ("char", "jieba") else "en"
 
     def class_probabilities(
         self, texts: Sequence[str], drop_positions: Sequence[Sequence[int]] | None = None

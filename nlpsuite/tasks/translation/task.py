@@ -13,6 +13,7 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import registry
+from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.text_pairs import (
     Direction,
     TextPair,
@@ -37,6 +38,8 @@ from nlpsuite.tasks.translation.preprocess import (
 SPLIT_FILE = "split.json"
 # Inputs longer than this (in subwords) are cut: the model never saw anything close in training.
 MAX_SOURCE_TOKENS = 200
+# The model to suggest for a source in another script (the two committed translation models).
+OTHER_MODELS = {"han": "Chinese → English", "latin": "Spanish → English"}
 PREDICT_OPTIONS = (
     "beam_size",
     "length_penalty",
@@ -267,7 +270,8 @@ class TranslationTask(Task):
 
         Returns:
             One dict per input: ``source``, ``translation``, ``score``, ``nbest`` (``translation``, ``score``
-            = length-normalised log-probability, ``log_prob``), and ``attention`` when asked.
+            = length-normalised log-probability, ``log_prob``), ``attention`` when asked, and ``warnings`` when the
+            source is not in the model's source language or has no letters (``nlpsuite.data.script``).
         """
         unknown = sorted(set(options) - set(PREDICT_OPTIONS))
         if unknown:
@@ -306,7 +310,8 @@ class TranslationTask(Task):
                 )
             for row, index in enumerate(batch):
                 results[index] = self._result(texts[index], encoded[index], found[row], return_attention)
-        return results
+        language = self.config.direction.split("-")[0]
+        return [with_script_warnings(r, r["source"], language, OTHER_MODELS) for r in results]
 
     def _result(
         self, text: str, source_ids: list[int], hypotheses: list[Hypothesis], return_attention: bool

@@ -1,20 +1,19 @@
 """Sentiment: text -> label, probabilities and token contributions; CSV upload -> scored CSV."""
 
-import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
+import csv
+import html
+import io
+import pathlib
+from typing import Any
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+import pandas as pd
+import streamlit as st
 
-import html  # noqa: E402
-import io  # noqa: E402
-from typing import Any  # noqa: E402
+from apps import ui
+from nlpsuite.errors import NlpsuiteError
 
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from apps import ui  # noqa: E402
-from nlpsuite.errors import NlpsuiteError  # noqa: E402
-
-MODELS = ("sentiment-en", "sentiment-zh")
+# The committed models, by the name the dropdown shows; other ``sentiment*`` folders show their folder name.
+MODELS = {"sentiment-en": "English (SST-2)", "sentiment-zh": "Chinese (ChnSentiCorp)"}
 EXAMPLES = {
     "sentiment-en": "A gripping, beautifully acted film, though the ending drags a little.",
     "sentiment-zh": "房间很干净，服务也很周到，就是早餐品种少了点。",
@@ -60,41 +59,66 @@ def show_result(task: Any, result: dict[str, Any]) -> None:
     st.markdown(shaded_tokens(result["contributions"], joiner), unsafe_allow_html=True)
 
 
-def read_table(uploaded: Any) -> pd.DataFrame:
+def read_rows(uploaded: Any) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the ``(line number, fields)`` rows of an uploaded CSV/TSV; blank lines are skipped."""
     text = ui.read_upload(uploaded)
-    sep = "\t" if uploaded.name.lower().endswith(".tsv") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if uploaded.name.lower().endswith(".tsv")
+                        else ",")
+    rows = []
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, ValueError) as exc:
+        for fields in reader:
+            if any(field.strip() for field in fields):
+                rows.append((reader.line_num, fields))
+    except csv.Error as exc:
+        raise NlpsuiteError(f"{uploaded.name} is not a readable CSV (line {reader.line_num}: {exc})") from None
+    if not rows:
+        raise NlpsuiteError(f"{uploaded.name} is empty")
+    return rows[0][1], rows[1:]
+
+
+def text_columns(header: list[str], source: str) -> list[str]:
+    """The header's columns named like text; refuses a file without one, naming what it found."""
+    found = [name for name in header if name.strip().lower() in TEXT_COLUMNS]
+    if not found:
         raise NlpsuiteError(
-            f"{uploaded.name} is not a readable CSV ({exc}); check the file"
-        ) from None
-    if frame.empty:
+            f"{source} has no text column: its columns are {', '.join(header)}; name the column with the texts "
+            f"'text' (or {', '.join(TEXT_COLUMNS[1:])})"
+        )
+    return found
+
+
+def read_table(uploaded: Any) -> pd.DataFrame:
+    """An uploaded table as a frame of strings; a row with more fields than the header is refused, since it is
+    almost always a comma inside an unquoted text."""
+    header, rows = read_rows(uploaded)
+    text_columns(header, uploaded.name)
+    if not rows:
         raise NlpsuiteError(f"{uploaded.name} has a header but no rows")
-    if len(frame) > MAX_ROWS:
-        raise NlpsuiteError(f"{uploaded.name} has {len(frame):,} rows; the limit is {MAX_ROWS:,}")
-    return frame
-
-
-def default_column(columns: list[str]) -> int:
-    for i, name in enumerate(columns):
-        if name.strip().lower() in TEXT_COLUMNS:
-            return i
-    return 0
+    if len(rows) > MAX_ROWS:
+        raise NlpsuiteError(f"{uploaded.name} has {len(rows):,} rows; the limit is {MAX_ROWS:,}")
+    for line, fields in rows:
+        if len(fields) > len(header):
+            raise NlpsuiteError(
+                f"{uploaded.name}, line {line}: {len(fields)} fields but the header has {len(header)} — "
+                "probably an unquoted comma in the text; put that text in double quotes"
+            )
+    # A short row (a trailing empty field left off) is padded; an empty text is caught when scoring.
+    return pd.DataFrame([fields + [""] * (len(header) - len(fields)) for _, fields in rows], columns=header)
 
 
 def score_frame(task: Any, frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """Adds ``label`` and ``p_<label>`` columns, scoring in chunks behind a progress bar."""
     texts = frame[column].astype(str).tolist()
-    empty = [i + 2 for i, t in enumerate(texts) if not t.strip()]
+    empty = [i for i, t in enumerate(texts) if not t.strip()]
     if empty:
-        raise NlpsuiteError(f"column '{column}' is empty on line {empty[0]}; fill or remove it")
+        raise NlpsuiteError(f"row {empty[0] + 1} has no text in column '{column}'; fill it in or remove the row")
     bar = st.progress(0.0, text="Scoring…")
     results = []
     for start in range(0, len(texts), CHUNK):
         results += task.predict(texts[start : start + CHUNK])
         done = min(len(texts), start + CHUNK)
         bar.progress(done / len(texts), text=f"Scored {done:,} of {len(texts):,}")
+    ui.show_warnings(results)
     scored = frame.copy()
     scored["label"] = [r["label"] for r in results]
     for label in task.labels:
@@ -107,7 +131,9 @@ def text_tab(task: Any, name: str) -> None:
     if st.button("Classify", type="primary"):
         with ui.user_errors():
             text = ui.check_text(text)
-            show_result(task, task.predict([text], explain=True)[0])
+            result = task.predict([text], explain=True)[0]
+            ui.show_warnings(result)
+            show_result(task, result)
 
 
 def csv_tab(task: Any) -> None:
@@ -116,8 +142,7 @@ def csv_tab(task: Any) -> None:
         return
     with ui.user_errors():
         frame = read_table(uploaded)
-        columns = list(frame.columns)
-        column = st.selectbox("Text column", columns, index=default_column(columns))
+        column = st.selectbox("Text column", text_columns(list(frame.columns), uploaded.name))
         scored = score_frame(task, frame, column)
         st.dataframe(scored.head(50), width="stretch")
         st.download_button(
@@ -128,17 +153,23 @@ def csv_tab(task: Any) -> None:
         )
 
 
-st.title("Sentiment")
-st.write(
-    "A recurrent classifier (embedding → GRU → softmax) trained from scratch: SST-2 for English, "
-    "ChnSentiCorp for Chinese."
-)
-name = st.selectbox("Model", model_names())
-task = ui.load_model(name)
-if task is not None:
+def main() -> None:
+    st.title("Sentiment")
+    st.write(
+        "A recurrent classifier (embedding → GRU → softmax) trained from scratch: SST-2 for English, "
+        "ChnSentiCorp for Chinese."
+    )
+    name = st.selectbox("Model", model_names(), format_func=lambda folder: MODELS.get(folder, folder))
+    task = ui.load_model(name)
+    if task is None:
+        return
     single, batch = st.tabs(["Text", "CSV file"])
     with single:
         text_tab(task, name)
     with batch:
         csv_tab(task)
     ui.model_card(name)
+
+
+if __name__ == "__main__":
+    main()

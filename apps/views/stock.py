@@ -1,20 +1,17 @@
 """Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive,
 empirical quantiles and GARCH(1,1)-t, CSV download."""
 
-import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
+import hashlib
+import pathlib
+import tempfile
+from typing import Any
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+import altair as alt
+import pandas as pd
+import streamlit as st
 
-import hashlib  # noqa: E402
-import tempfile  # noqa: E402
-from typing import Any  # noqa: E402
-
-import altair as alt  # noqa: E402
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from apps import ui  # noqa: E402
-from nlpsuite.errors import NlpsuiteError  # noqa: E402
+from apps import ui
+from nlpsuite.errors import NlpsuiteError
 
 MODEL = "stock"
 TICKERS = ("AAPL", "MSFT", "IBM", "GOOG")
@@ -192,29 +189,78 @@ def forecast_csv(result: dict[str, Any]) -> str:
     return pd.DataFrame(result["forecast"]).to_csv(index=False, float_format="%.4f")
 
 
-st.title("Stock forecaster")
-st.caption(
-    "A GRU over the last 60 days of log returns, daily ranges, overnight gaps and volume "
-    "forecasts the 10%, 50% and 90% quantiles of the price up to 20 trading days ahead. Not "
-    "investment advice: the backtest below says how much (or how little) that is worth, against "
-    "the naive forecast, trailing empirical quantiles and GARCH(1,1)-t."
-)
-
-task = ui.load_model(MODEL)
-if task is not None:
+def choose_source() -> tuple[str | None, dict[str, str]]:
+    """The series to forecast (``bokeh:TICKER`` or an upload's temp path) and ``{temp path: file name}``."""
     kind = st.radio("Series", ["Bundled ticker", "Upload CSV"], horizontal=True)
-    source = None
     if kind == "Bundled ticker":
         ticker = st.selectbox("Ticker (bokeh-sampledata, 2000–2013, split-adjusted)", TICKERS)
-        source = f"bokeh:{ticker}"
-    else:
-        uploaded = st.file_uploader(
-            "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)",
-            type=["csv", "txt"],
+        return f"bokeh:{ticker}", {}
+    uploaded = st.file_uploader(
+        "Daily prices: a CSV with a Date column and Close or Adj Close (Volume optional)",
+        type=["csv", "txt"],
+    )
+    if uploaded is None:
+        return None, {}
+    with ui.user_errors():
+        path = upload_to_path(uploaded)
+        return path, {path: uploaded.name}
+    return None, {}
+
+
+def show_forecast(task: Any, source: str, name: str, horizon: int) -> None:
+    result = task.predict([source], horizon=horizon, history=HISTORY_DAYS)[0]
+    st.subheader(f"{name}: next {trading_days(horizon)}")
+    st.altair_chart(fan_chart(result), width="stretch")
+    last = result["forecast"][-1]
+    st.write(
+        f"Last close {result['last_close']:.2f} on {result['last_date']}. "
+        f"In {trading_days(horizon)}: median {last['q50']:.2f}, "
+        f"80% band {last['q10']:.2f}–{last['q90']:.2f}."
+    )
+    st.download_button(
+        "Download forecast CSV",
+        forecast_csv(result),
+        file_name=f"forecast-{name.replace(':', '-').rsplit('.', 1)[0]}.csv",
+        mime="text/csv",
+    )
+    for note in result["notes"]:
+        st.caption(note)
+
+
+def show_backtest(task: Any, source: str, horizon: int) -> None:
+    st.subheader("Backtest against naive, empirical quantiles and GARCH")
+    stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
+    try:
+        metrics = backtest(task, source, "test", stamp)
+        st.caption(
+            f"Rolling origins {metrics['first_origin']} to {metrics['last_origin']} "
+            f"({metrics['origins']} forecasts), after the model's training data "
+            f"(to {metrics['train_end']}); no refitting. Errors are in % of the price."
         )
-        if uploaded is not None:
-            with ui.user_errors():
-                source = upload_to_path(uploaded)
+    except NlpsuiteError:
+        metrics = backtest(task, source, "all", stamp)
+        st.warning(
+            f"This series has no dates after the model's training cutoff "
+            f"({task.config.train_end}), so the backtest covers the whole series; for "
+            "the bundled tickers that is in-sample and flatters the model."
+        )
+    for line in verdict(metrics):
+        st.markdown(f"- {line}")
+    st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}", na_rep="–"))
+
+
+def main() -> None:
+    st.title("Stock forecaster")
+    st.caption(
+        "A GRU over the last 60 days of log returns, daily ranges, overnight gaps and volume "
+        "forecasts the 10%, 50% and 90% quantiles of the price up to 20 trading days ahead. Not "
+        "investment advice: the backtest below says how much (or how little) that is worth, against "
+        "the naive forecast, trailing empirical quantiles and GARCH(1,1)-t."
+    )
+    task = ui.load_model(MODEL)
+    if task is None:
+        return
+    source, names = choose_source()
     horizon = st.select_slider(
         "Horizon",
         options=list(range(1, task.config.horizon + 1)),
@@ -222,44 +268,11 @@ if task is not None:
         format_func=trading_days,
     )
     if source is not None:
-        with ui.user_errors():
-            result = task.predict([source], horizon=horizon, history=HISTORY_DAYS)[0]
-            name = source if source.startswith("bokeh:") else uploaded.name
-            st.subheader(f"{name}: next {trading_days(horizon)}")
-            st.altair_chart(fan_chart(result), width="stretch")
-            last = result["forecast"][-1]
-            st.write(
-                f"Last close {result['last_close']:.2f} on {result['last_date']}. "
-                f"In {trading_days(horizon)}: median {last['q50']:.2f}, "
-                f"80% band {last['q10']:.2f}–{last['q90']:.2f}."
-            )
-            st.download_button(
-                "Download forecast CSV",
-                forecast_csv(result),
-                file_name=f"forecast-{name.replace(':', '-').rsplit('.', 1)[0]}.csv",
-                mime="text/csv",
-            )
-            for note in result["notes"]:
-                st.caption(note)
-
-            st.subheader("Backtest against naive, empirical quantiles and GARCH")
-            stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
-            try:
-                metrics = backtest(task, source, "test", stamp)
-                st.caption(
-                    f"Rolling origins {metrics['first_origin']} to {metrics['last_origin']} "
-                    f"({metrics['origins']} forecasts), after the model's training data "
-                    f"(to {metrics['train_end']}); no refitting. Errors are in % of the price."
-                )
-            except NlpsuiteError:
-                metrics = backtest(task, source, "all", stamp)
-                st.warning(
-                    f"This series has no dates after the model's training cutoff "
-                    f"({task.config.train_end}), so the backtest covers the whole series; for "
-                    "the bundled tickers that is in-sample and flatters the model."
-                )
-            for line in verdict(metrics):
-                st.markdown(f"- {line}")
-            st.dataframe(backtest_table(metrics, horizon).style.format("{:.3f}", na_rep="–"))
-
+        with ui.user_errors(names):  # messages name the uploaded file, not its temp copy on the server
+            show_forecast(task, source, names.get(source, source), horizon)
+            show_backtest(task, source, horizon)
     ui.model_card(MODEL)
+
+
+if __name__ == "__main__":
+    main()

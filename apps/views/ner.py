@@ -1,16 +1,13 @@
 """Named entities: text in -> entities highlighted by type, with a confidence table; files -> tagged CoNLL."""
 
-import sys, pathlib  # noqa: E401, I001 - the project's standard page preamble
+import html
+import pathlib
+from typing import Any
 
-sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[2]))
+import pandas as pd
+import streamlit as st
 
-import html  # noqa: E402
-from typing import Any  # noqa: E402
-
-import pandas as pd  # noqa: E402
-import streamlit as st  # noqa: E402
-
-from apps import ui  # noqa: E402
+from apps import ui
 
 MODELS = {
     "English (CoNLL-2003)": "ner-en",
@@ -77,6 +74,7 @@ def text_tab(task: Any, name: str) -> None:
             text = ui.check_text(text)
             with st.spinner("Tagging…"):
                 result = task.predict([text])[0]
+            ui.show_warnings(result)
             palette = colours(entity_types(task))
             st.markdown(legend(palette), unsafe_allow_html=True)
             st.markdown(
@@ -148,4 +146,5 @@ def main() -> None:
     ui.model_card(name)
 
 
-main()
+if __name__ == "__main__":
+    main()
