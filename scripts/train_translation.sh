@@ -9,8 +9,9 @@
 #   SPA_MINUTES / ZH_MINUTES wall-clock budget of each run in minutes (0 = until early stopping)
 #   RESUME=1                 continue an interrupted run from its checkpoint (<out>.ckpt)
 #   INIT_FROM=DIR            start from a saved model of the same recipe (weights and vocabularies)
-#   SPA_LR / ZH_LR           Adam learning rate (default 0.002; a continuation with INIT_FROM at 0.0005
-#                            is the second, lower-rate stage of the committed spa-en model)
+#   SPA_LR / ZH_LR           Adam learning rate (default 0.002)
+#   SPA_STAGE2_MINUTES       budget of spa-en's second stage, continued at learning rate 0.0005 (default 15;
+#                            0 = none). The committed model: SPA_MINUTES=45, then this stage.
 #
 # Recipe choice, measured alone on this 2-core CPU (avx512_bf16) at batch 64, GRU 256 + Luong:
 # TensorFlow 0.104-0.114 s/step; TensorFlow + jit_compile 0.186 s/step (and it recompiles for every
@@ -48,6 +49,23 @@ if [ "$ONLY" = all ] || [ "$ONLY" = spa-en ]; then
     --set dropout=0.1 --set label_smoothing=0.1 --set max_length=20 --set dev_bleu_sentences=500 \
     --set patience=5 --epochs 200 --batch-size 64 --set learning_rate="${SPA_LR:-0.002}" \
     --set steps_per_epoch=600 --set max_minutes="${SPA_MINUTES:-45}"
+  # Stage 2: the same model continued at a quarter of the learning rate (test BLEU 33.6 -> 37.0 for the
+  # committed model). It trains into a side folder and replaces the stage-1 model once it is evaluated.
+  if [ "${SPA_STAGE2_MINUTES:-15}" != 0 ] && [ -z "${INIT_FROM:-}" ]; then
+    stage1="$OUT_ROOT/translation-spa-en"
+    root=$OUT_ROOT
+    OUT_ROOT="$root/.stage2"
+    INIT=(--set init_from="$stage1")
+    train_one translation-spa-en spa-eng \
+      --set direction=spa-en --set source_vocabulary_size=6000 --set target_vocabulary_size=4000 \
+      --set embedding_dim=128 --set units=256 --set cell=gru --set attention=luong \
+      --set dropout=0.1 --set label_smoothing=0.1 --set max_length=20 --set dev_bleu_sentences=500 \
+      --set patience=5 --epochs 200 --batch-size 64 --set learning_rate=0.0005 \
+      --set steps_per_epoch=600 --set max_minutes="${SPA_STAGE2_MINUTES:-15}"
+    OUT_ROOT=$root
+    INIT=()
+    rm -rf "$stage1" && mv "$OUT_ROOT/.stage2/translation-spa-en" "$stage1" && rmdir "$OUT_ROOT/.stage2"
+  fi
 fi
 
 if [ "$ONLY" = all ] || [ "$ONLY" = zh-en ]; then

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import nlpsuite
-from nlpsuite.tasks.base import apply_overrides
+from nlpsuite.cli import apply_overrides
 from nlpsuite.tasks.stock import StockTask
 from nlpsuite.tasks.stock.task import StockConfig
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from nlpsuite import training
 from nlpsuite.data import prices
-from nlpsuite.tasks.base import apply_overrides
+from nlpsuite.cli import apply_overrides
 from nlpsuite.tasks.stock import features as F
 from nlpsuite.tasks.stock.task import StockConfig, walk_forward
 
