@@ -43,7 +43,7 @@ def attention_chart(attention: dict) -> alt.Chart:
             color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
             tooltip=["source", "target", alt.Tooltip("weight:Q", format=".3f")],
         )
-        .properties(width=alt.Step(CELL_WIDTH), height=alt.Step(CELL_HEIGHT), padding=12)
+        .properties(width=CELL_WIDTH * len(sources), height=CELL_HEIGHT * len(targets), padding=12)
     )
 
 
