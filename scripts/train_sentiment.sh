@@ -19,8 +19,19 @@ train_one() {  # name data options...
   local name=$1 data=$2; shift 2
   "$PY" -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" "${RESUME_FLAG[@]}" "$@"
   "$PY" -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
-  rm -rf "saved_models/$name"
-  cp -r "$OUT_ROOT/$name" "saved_models/$name"
+  # Replace the committed model only when the new one scores higher on the same held-out split
+  # (FORCE=1 replaces it anyway); otherwise the new one stays in $OUT_ROOT for inspection.
+  if [[ "${FORCE:-0}" == 1 ]] || "$PY" - "$OUT_ROOT/$name/metrics.json" "saved_models/$name/metrics.json" <<'PYEOF'
+import json, pathlib, sys
+new, old = (pathlib.Path(p) for p in sys.argv[1:])
+better = not old.exists() or json.loads(new.read_text())["accuracy"] > json.loads(old.read_text())["accuracy"]
+print(f"{new.parent.name}: {'replacing' if better else 'keeping'} the committed model")
+sys.exit(0 if better else 1)
+PYEOF
+  then
+    rm -rf "saved_models/$name"
+    cp -r "$OUT_ROOT/$name" "saved_models/$name"
+  fi
 }
 
 if [[ -z "${ONLY:-}" || "${ONLY}" == en ]]; then
