@@ -56,6 +56,7 @@ def export_model(model_dir: str | os.PathLike, fmt: str, out: str | os.PathLike,
         raise NlpsuiteError(f"--out {out} is the model folder itself; choose another folder")
     require_runtime(fmt)  # converting takes a while; say first if the result could not be run here
     import nlpsuite
+    from nlpsuite.ops import crf as crf_ops
 
     task = nlpsuite.load(model_dir)
     graphs_of, _ = ADAPTERS[task.name]
@@ -70,7 +71,8 @@ def export_model(model_dir: str | os.PathLike, fmt: str, out: str | os.PathLike,
     }
     with atomic_directory(out) as tmp:
         for name, (function, specs) in graphs.items():
-            manifest["functions"][name] = _convert(name, function, specs, fmt, quantize, tmp, task.model)
+            with crf_ops.for_export():
+                manifest["functions"][name] = _convert(name, function, specs, fmt, quantize, tmp, task.model)
         shutil.copy2(model_dir / CONFIG_FILE, tmp / CONFIG_FILE)
         shutil.copytree(model_dir / ASSETS_DIR, tmp / ASSETS_DIR)
         (tmp / EXPORT_FILE).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -121,10 +121,10 @@ def poetry_graphs(task: Any, loop_batch: int | None) -> Graphs:
     """``step``: ``ids [batch]`` and ``state_0..state_{k-1} [batch, units]`` -> ``logits [batch, vocab]``
     and ``new_state_0..``: the generator's one-character step, state in, state out. (Outputs never share
     an input's name: tf2onnx would wire the two into one node, a cycle.)"""
-    from nlpsuite.tasks.poetry.model import build_step_model, state_sizes
+    from nlpsuite.tasks.poetry.model import build_step_model, zero_states
 
     step_model = build_step_model(task.model)
-    sizes = state_sizes(task.model)
+    sizes = [int(s.shape[-1]) for s in zero_states(task.model)]  # [h, c] * layers for an LSTM
     specs = {"ids": _spec("ids", (None,))}
     specs.update({f"state_{i}": _spec(f"state_{i}", (None, n), "float32") for i, n in enumerate(sizes)})
 
@@ -232,7 +232,7 @@ def translation_attach(task: Any, functions: Mapping[str, Any]) -> None:
     # into a tf.function would try to trace the runtime call too).
     decoder._encode, decoder._greedy_step, decoder._beam_step = (
         decoder._encode_fn, decoder._greedy_step_fn, decoder._beam_step_fn)
-    task._decoder = decoder
+    task.__dict__["decoder"] = decoder  # TranslationTask.decoder is a cached_property: fill its cache
     task.model = decoder.model
 
 

@@ -30,6 +30,7 @@ Conventions (shared by both levels):
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Callable, Sequence
 
@@ -101,6 +102,21 @@ def _shift_left(x, fill):
     return ops.concatenate([x[1:], ops.expand_dims(fill, 0)], axis=0)
 
 
+# Set by ``for_export()`` while an export traces the CRF (see ``_scan``).
+_FOR_EXPORT = False
+
+
+@contextlib.contextmanager
+def for_export():
+    """Traces the CRF the way a LiteRT/ONNX converter can lower it (no zero-step guard)."""
+    global _FOR_EXPORT
+    previous, _FOR_EXPORT = _FOR_EXPORT, True
+    try:
+        yield
+    finally:
+        _FOR_EXPORT = previous
+
+
 def _scan(step, init, xs, reverse: bool = False):
     """Runs ``carry = step(carry, x)`` over time-major ``xs``; returns ``(final, all carries)``.
 
@@ -127,9 +143,12 @@ def _scan(step, init, xs, reverse: bool = False):
         def no_carries():
             return keras.tree.map_structure(lambda c: tf.zeros(tf.concat([[0], tf.shape(c)], 0), c.dtype), init)
 
-        if steps is None:
-            # tf.scan cannot stack zero steps of a shape-relaxed trace; skip it at run time.
+        if steps is None and not _FOR_EXPORT:
+            # tf.scan cannot stack zero steps of a shape-relaxed trace; skip it at run time. (Not in an
+            # export graph: LiteRT cannot lower a scan inside a cond, and exports never see 0 steps.)
             carries = tf.cond(tf.shape(first)[0] > 0, scan, no_carries)
+        elif steps is None:
+            carries = scan()
         else:
             carries = scan() if steps else no_carries()
 

@@ -103,4 +103,4 @@ def test_cli_errors_are_one_line(tiny_model_dir, fixtures, tmp_path, capsys):
         )
         == 2
     )
-    assert "cell=transformer: choose lstm or gru" in capsys.readouterr().err
+    assert "--set cell=transformer: cell must be 'lstm' or 'gru'" in capsys.readouterr().err
