@@ -9,6 +9,10 @@ APPS = Path(__file__).resolve().parents[2] / "apps"
 
 def test_home_lists_every_app_and_the_backend(tmp_path, monkeypatch):
     monkeypatch.setenv("NLPSUITE_MODELS_DIR", str(tmp_path))  # no models: each says how to build one
+    from apps import ui
+
+    # apps.ui reads the variable at import; another test module may have imported it already.
+    monkeypatch.setattr(ui, "MODELS_DIR", tmp_path)
     at = AppTest.from_file(str(APPS / "Home.py"), default_timeout=120).run()
     assert not at.exception
     titles = [h.value for h in at.subheader]
