@@ -212,9 +212,9 @@ def test_stock_forecasts(page, server_url, timings, require_model, shots):
     first = choose(page, "Ticker", "MSFT", page.get_by_text("bokeh:MSFT: next"))  # + MSFT's backtest
     switch = choose(page, "Ticker", "AAPL", page.get_by_text("bokeh:AAPL: next"))  # AAPL's backtest is cached
     # Warm: another horizon for the same ticker (model loaded, backtest cached); the forecast is recomputed.
-    horizon = page.get_by_role("slider", name="Horizon (trading days)")
+    horizon = page.get_by_role("slider", name="Horizon")
     warm_s = warm(page, lambda: horizon.press("ArrowLeft"), page.locator('[data-testid="stVegaLiteChart"]'))
-    assert page.get_by_text("Backtest against the naive forecast").count() == 1
+    assert page.get_by_text("Backtest against naive, empirical quantiles and GARCH").count() == 1
     screenshot(page, shots, "stock")
     act(page, page.get_by_text("Upload CSV").click)
     upload = page.locator('input[type="file"]')
