@@ -171,7 +171,7 @@ def test_sentiment_scores_text(page, server_url, timings, require_model, shots):
 
 
 @pytest.mark.xfail(reason="the attention heatmap does not appear in headless Chromium since the page rework "
-                   "(AppTest sees its spec; open in issue 13)", strict=False)
+                   "(AppTest sees its spec; open in issue 13)", strict=False, run=False)
 def test_translation_translates(page, server_url, timings, require_model, shots):
     require_model("translation-spa-en")
     open_page(page, server_url, "translation")
@@ -280,7 +280,7 @@ def test_poetry_errors_use_the_page_labels(page, server_url, require_model):
 
 
 @pytest.mark.xfail(reason="the attention heatmap does not appear in headless Chromium since the page rework "
-                   "(AppTest sees its spec; open in issue 13)", strict=False)
+                   "(AppTest sees its spec; open in issue 13)", strict=False, run=False)
 def test_translation_heatmap_is_sized_by_its_tokens(page, server_url, require_model, shots):
     require_model("translation-spa-en")
     open_page(page, server_url, "translation")
