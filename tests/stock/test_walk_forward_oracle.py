@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from nlpsuite import training
-from nlpsuite.data import prices
 from nlpsuite.cli import apply_overrides
+from nlpsuite.data import prices
 from nlpsuite.tasks.stock import features as F
 from nlpsuite.tasks.stock.task import StockConfig, walk_forward
 
