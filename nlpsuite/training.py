@@ -419,27 +419,9 @@ def fit(
     # The timer first (its epoch time excludes later callbacks), the budget check last (it sees
     # the whole cycle, dev scoring included).
     callbacks = [timer, *callbacks, timer.budget_check]
-    history = _fit(model, train, validation, epochs=epochs, callbacks=callbacks,
-                   checkpoint_dir=checkpoint_dir, resume=resume, verbose=verbose, **kwargs)
-    history.timing = timer.summary()
-    return history
-
-
-def _fit(
-    model: Any,
-    train: Any,
-    validation: Any,
-    *,
-    epochs: int,
-    callbacks: Sequence[Any],
-    checkpoint_dir: str | os.PathLike | None,
-    resume: bool,
-    verbose: int,
-    **kwargs: Any,
-) -> Any:
     strategy = _multiworker_strategy_of(model)
     if strategy is not None:
-        return _fit_multiworker(
+        history = _fit_multiworker(
             model,
             train,
             validation,
@@ -451,18 +433,21 @@ def _fit(
             verbose=verbose,
             **kwargs,
         )
-    all_callbacks = list(callbacks)
-    if checkpoint_dir is not None:
-        all_callbacks.append(backup_callback(checkpoint_dir, resume))
-    with _uneven_first_batch_guard(model, train):
-        return model.fit(
-            train,
-            validation_data=validation,
-            epochs=epochs,
-            callbacks=all_callbacks,
-            verbose=verbose,
-            **kwargs,
-        )
+    else:
+        all_callbacks = list(callbacks)
+        if checkpoint_dir is not None:
+            all_callbacks.append(backup_callback(checkpoint_dir, resume))
+        with _uneven_first_batch_guard(model, train):
+            history = model.fit(
+                train,
+                validation_data=validation,
+                epochs=epochs,
+                callbacks=all_callbacks,
+                verbose=verbose,
+                **kwargs,
+            )
+    history.timing = timer.summary()
+    return history
 
 
 @contextlib.contextmanager
