@@ -305,18 +305,15 @@ def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
         if "model" in forecasts.quantiles:
             row = score_horizon(y, forecasts.quantiles["model"][mask, h - 1], naive_mae)
             row["mae_naive"] = naive_mae
-            if "empirical" in baselines:
-                empirical = baselines["empirical"][str(h)]
-                row["pinball_baseline"] = empirical["pinball"]
-                row["pinball_ratio"] = row["pinball"] / empirical["pinball"]
-                row["coverage_80_baseline"] = empirical["coverage_80"]
-                row["width_80_baseline"] = empirical["width_80"]
-            if "garch" in baselines:
-                garch = baselines["garch"][str(h)]
-                row["pinball_garch"] = garch["pinball"]
-                row["pinball_ratio_garch"] = row["pinball"] / garch["pinball"]
-                row["coverage_80_garch"] = garch["coverage_80"]
-                row["width_80_garch"] = garch["width_80"]
+            # The model beside the interval baselines: empirical quantiles (keys ``*_baseline``,
+            # ratio ``pinball_ratio``) and GARCH(1,1)-t (keys ``*_garch``).
+            for name, suffix, ratio_key in (("empirical", "baseline", "pinball_ratio"),
+                                            ("garch", "garch", "pinball_ratio_garch")):
+                if name in baselines:
+                    other = baselines[name][str(h)]
+                    for key in ("pinball", "coverage_80", "width_80"):
+                        row[f"{key}_{suffix}"] = other[key]
+                    row[ratio_key] = row["pinball"] / other["pinball"]
             by_horizon[str(h)] = row
     return {"by_horizon": by_horizon, "baselines": baselines}
 
