@@ -56,7 +56,7 @@ config = PoetryConfig(architecture='lstm', units=256, num_layers=2, embedding_di
 data = preprocess.load_corpus(registry.resolve('tinyshakespeare'), config.forms, config.simplified, 0)
 print(parameter_count(len(CharCodec.build(data, config.max_vocab, config.min_count)), config))")
 fi
-echo "matching $TARGET parameters; $MINUTES minutes per model ($BUDGET_KEY); backend $TRAIN_BACKEND"
+echo "matching $TARGET parameters; $MINUTES minutes per model; backend $TRAIN_BACKEND"
 
 for ARCH in $ONLY; do
   case "$ARCH" in

@@ -37,13 +37,18 @@ def attention_chart(attention: dict) -> alt.Chart:
         .mark_rect()
         .encode(
             x=alt.X("source:N", sort=sources, title="source subword",
-                    axis=alt.Axis(orient="top", labelAngle=-45, labelLimit=160, labelFontSize=12)),
+                    axis=alt.Axis(orient="top", labelAngle=-90, labelOverlap=False, labelLimit=160,
+                                  labelFontSize=12)),
             y=alt.Y("target:N", sort=targets, title="output subword",
                     axis=alt.Axis(labelLimit=160, labelFontSize=12)),
             color=alt.Color("weight:Q", scale=alt.Scale(scheme="blues", domain=[0, 1]), title="attention"),
             tooltip=["source", "target", alt.Tooltip("weight:Q", format=".3f")],
         )
-        .properties(width=CELL_WIDTH * len(sources), height=CELL_HEIGHT * len(targets), padding=12)
+        # A step per cell (not a total width): Streamlit fits a total size around axes and legend too,
+        # which squashed the cells into a strip. Padding as an object: Streamlit's chart component adds to
+        # its sides and fails (draws nothing) on a plain number.
+        .properties(width=alt.Step(CELL_WIDTH), height=alt.Step(CELL_HEIGHT),
+                    padding={"left": 12, "top": 12, "right": 12, "bottom": 12})
     )
 
 

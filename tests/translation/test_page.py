@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 from pathlib import Path
 
 import pytest
@@ -41,6 +42,9 @@ def test_translate_shows_nbest_and_attention(app):
     assert len(tables[0]) == 3
     charts = at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
     assert len(charts) == 2
+    # Streamlit's chart component adds to padding's sides: with a plain number the browser draws no chart.
+    padding = json.loads(charts[0].proto.spec).get("padding", {})
+    assert isinstance(padding, dict), padding
 
 
 def test_empty_text_is_a_message(app):

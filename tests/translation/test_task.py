@@ -26,8 +26,6 @@ def test_toy_language_is_learned(toy_task, toy_file):
     assert exact > 0.7
 
 
-@pytest.mark.xfail(strict=True, reason="beam_size=3 returns a less likely translation than greedy for some "
-                   "toy sources (cause not diagnosed; suspect the stopping rule in Decoder._finished)")
 def test_beam_is_at_least_as_likely_as_greedy(toy_task):
     from nlpsuite.tasks.translation.preprocess import pad_batch
 

@@ -7,11 +7,14 @@ every sentence of a batch and every beam of a sentence run in one call.
 Why not ``keras_hub.samplers.BeamSampler``: it scores beams by their raw summed log-probability with no length
 penalty, and a beam that has emitted the end token keeps adding the log-probabilities of the tokens generated
 after it, so finished and unfinished hypotheses are not compared fairly and there is no n-best list of finished
-translations. The search below is the one OpenNMT and GNMT describe: the top ``k`` expansions of the live
-hypotheses are kept, a hypothesis that emits ``[END]`` moves to the finished list (its slot is refilled from
-the live ones), and finished hypotheses are ranked by ``log p / ((5 + length) / 6) ** length_penalty`` (Wu et
-al., 2016). With ``beam_size=1`` it takes the arg-max at every step and stops at the first ``[END]``: exactly
-greedy decoding.
+translations. The search below follows OpenNMT, GNMT and Hugging Face: each step ranks the top ``2k`` expansions of the
+live hypotheses, those that emit ``[END]`` move to the finished list, and the best ``k`` others stay live, so
+the beam never shrinks when hypotheses finish. Finished hypotheses are ranked by
+``log p / ((5 + length) / 6) ** length_penalty`` (Wu et al., 2016). The greedy path (the arg-max child of the
+greedy prefix) is never pruned: when it falls out of the top ``k`` it takes the last live slot, so beam search
+always considers the greedy translation and never returns a less likely one (with ``length_penalty=0``) --
+plain beam search can, when the greedy prefix is pruned early for prefixes that later go wrong. With
+``beam_size=1`` it takes the arg-max at every step and stops at the first ``[END]``: exactly greedy decoding.
 """
 
 from __future__ import annotations
@@ -100,9 +103,13 @@ class Decoder:
         return next_tokens, chosen, states, weights
 
     def _beam_step_fn(
-        self, tokens, parents, states, encoder_outputs, source_mask, scores, allow_end
+        self, tokens, parents, states, encoder_outputs, source_mask, scores, allow_end, width
     ):
-        """Reorders states to the surviving parents, runs one step, returns the top-k expansions."""
+        """Reorders states to the surviving parents, runs one step, returns the top ``width`` (2k)
+        expansions and each row's arg-max child (the greedy path's continuation, when the row is on it).
+
+        ``width`` is a Python int, so a compiled step has a static ``top_k`` (one trace per beam size).
+        """
         from keras import ops
 
         states = [ops.take(state, parents, axis=0) for state in states]
@@ -115,12 +122,17 @@ class Decoder:
         candidates = ops.reshape(
             ops.expand_dims(scores, -1) + ops.reshape(log_probs, (batch, beams, -1)), (batch, -1)
         )
-        top_scores, top_index = ops.top_k(candidates, k=beams)
+        # 2k, so that k live hypotheses remain even when up to k of the best expansions end here.
+        top_scores, top_index = ops.top_k(candidates, k=width)
         top_index = ops.cast(top_index, "int32")
+        best_tokens = ops.cast(ops.argmax(log_probs, axis=-1), "int32")
+        best_log_probs = ops.max(log_probs, axis=-1)
         return (
             top_scores,
             top_index // vocabulary,
             top_index % vocabulary,
+            ops.reshape(best_tokens, (batch, beams)),
+            ops.reshape(best_log_probs, (batch, beams)),
             states,
             ops.reshape(weights, (batch, beams, -1)),
         )
@@ -204,90 +216,148 @@ class Decoder:
         scores[:, 0] = 0.0  # one live hypothesis at the start, so the first step picks k distinct tokens
         tokens = np.full((batch * k,), START_ID, dtype="int32")
         parents = np.arange(batch * k, dtype="int32")
-        steps: list[tuple[np.ndarray, np.ndarray, np.ndarray | None]] = []
-        finished: list[list[tuple[float, float, int, int]]] = [[] for _ in range(batch)]
+        greedy_slot = np.zeros(batch, dtype="int64")  # the live slot on the greedy path; -1 once it ended
+        steps: list[_Step] = []
+        finished: list[list[tuple[float, float, int, int, bool]]] = [[] for _ in range(batch)]
         done = np.zeros(batch, dtype=bool)
         offsets = (np.arange(batch, dtype="int32") * k)[:, None]
         for step in range(max_length):
-            top_scores, top_parent, top_token, states, weights = self._beam_step(
-                tokens,
-                parents,
-                states,
-                encoder_outputs,
-                source_mask,
-                scores,
-                np.asarray(step >= min_length),
+            top_scores, top_parent, top_token, best_token, best_log_prob, states, weights = self._beam_step(
+                tokens, parents, states, encoder_outputs, source_mask, scores,
+                np.asarray(step >= min_length), 2 * k,
             )
-            top_scores, top_parent = np.asarray(top_scores), np.asarray(top_parent)
-            top_token = np.asarray(top_token)
-            steps.append((top_token, top_parent, np.asarray(weights) if return_attention else None))
-            live = (top_scores > NEG_INF / 2) & ~done[:, None]
-            ended = live & (top_token == END_ID)
-            for b, j in zip(*np.nonzero(ended), strict=True):
-                log_prob = float(top_scores[b, j])
-                score = log_prob / float(length_normalizer(step + 1, length_penalty))
-                finished[b].append((score, log_prob, step, int(j)))
-            scores = np.where(live & ~ended, top_scores, NEG_INF).astype("float32")
-            done |= self._finished(finished, scores, k, wanted, step + 1, length_penalty)
+            candidates = _Step.of(top_scores, top_parent, top_token, best_token, best_log_prob,
+                                  scores, greedy_slot, k, weights if return_attention else None)
+            steps.append(candidates)
+            normalizer = float(length_normalizer(step + 1, length_penalty))
+            scores = np.full((batch, k), NEG_INF, dtype="float32")
+            for b in np.nonzero(~done)[0]:
+                for c in candidates.ended(b):
+                    log_prob = float(candidates.scores[b, c])
+                    finished[b].append((log_prob / normalizer, log_prob, step, int(c), True))
+                live = candidates.keep(b, k, greedy_slot)
+                candidates.selected[b, : len(live)] = live
+                scores[b, : len(live)] = candidates.scores[b, live]
+            done |= self._finished(finished, scores, wanted, step + 1, length_penalty)
             scores[done] = NEG_INF
             if done.all():
                 break
-            tokens = top_token.reshape(-1).astype("int32")
-            parents = (top_parent + offsets).reshape(-1).astype("int32")
+            chosen = np.maximum(candidates.selected, 0)
+            tokens = np.take_along_axis(candidates.tokens, chosen, axis=1).reshape(-1).astype("int32")
+            parents = (np.take_along_axis(candidates.parents, chosen, axis=1) + offsets).reshape(-1)
+            parents = parents.astype("int32")
         last = len(steps) - 1
         for b in np.nonzero(~done)[0]:  # out of steps: unfinished hypotheses compete too
             for j in np.nonzero(scores[b] > NEG_INF / 2)[0]:
                 log_prob = float(scores[b, j])
-                finished[b].append(
-                    (
-                        log_prob / float(length_normalizer(last + 1, length_penalty)),
-                        log_prob,
-                        -(last + 1),
-                        int(j),
-                    )
-                )
+                score = log_prob / float(length_normalizer(last + 1, length_penalty))
+                finished[b].append((score, log_prob, last, int(steps[last].selected[b, j]), False))
         return [self._collect(finished[b], b, steps, wanted) for b in range(batch)]
 
     @staticmethod
     def _finished(
-        finished: list, scores: np.ndarray, k: int, wanted: int, length: int, alpha: float
+        finished: list, scores: np.ndarray, wanted: int, length: int, alpha: float
     ) -> np.ndarray:
         """Sentences whose search can stop.
 
-        A sentence stops when nothing is live, when ``k`` hypotheses have finished, or when the
-        ``wanted`` n-best have finished and the best of them beats every live hypothesis scored
-        at the current ``length`` (the usual heuristic, as in Hugging Face's beam search: a live
-        hypothesis could in principle still overtake it after more steps, but rarely does).
+        A sentence stops when nothing is live, or when ``wanted`` hypotheses have finished and the
+        ``wanted``-th best of them beats every live hypothesis scored at the current ``length``. With
+        ``alpha=0`` that is exact (log-probabilities only fall as a hypothesis grows); with ``alpha>0``
+        it is the usual heuristic (as in Hugging Face's beam search): a live hypothesis could in
+        principle still overtake after more steps, but rarely does.
         """
         best_live = scores.max(axis=1) / float(length_normalizer(length, alpha))
         done = np.zeros(len(finished), dtype=bool)
         for b, hypotheses in enumerate(finished):
             nothing_live = scores[b].max() <= NEG_INF / 2
-            best_finished = max((h[0] for h in hypotheses), default=-np.inf)
-            beaten = len(hypotheses) >= wanted and best_finished >= best_live[b]
-            done[b] = nothing_live or len(hypotheses) >= k or beaten
+            ranked = sorted((h[0] for h in hypotheses), reverse=True)
+            beaten = len(ranked) >= wanted and ranked[wanted - 1] >= best_live[b]
+            done[b] = nothing_live or beaten
         return done
 
     @staticmethod
     def _collect(hypotheses: list, b: int, steps: list, count: int) -> list[Hypothesis]:
         ranked = sorted(hypotheses, key=lambda h: -h[0])[:count]
         results = []
-        for score, log_prob, last, slot in ranked:
-            ended = last >= 0
-            last = last if ended else -last - 1
+        for score, log_prob, last, candidate, ended in ranked:
             tokens, weights = [], []
-            for step in range(last, -1, -1):  # follow the back-pointers from the final slot
-                step_tokens, step_parents, step_weights = steps[step]
-                tokens.append(int(step_tokens[b, slot]))
-                slot = int(step_parents[b, slot])
-                if step_weights is not None:  # the parent's query chose this token
-                    weights.append(step_weights[b, slot])
+            for step in range(last, -1, -1):  # follow the back-pointers from the final candidate
+                here = steps[step]
+                tokens.append(int(here.tokens[b, candidate]))
+                slot = int(here.parents[b, candidate])
+                if here.weights is not None:  # the parent's query chose this token
+                    weights.append(here.weights[b, slot])
+                if step:
+                    candidate = int(steps[step - 1].selected[b, slot])
             tokens.reverse()
             if ended:
                 tokens = tokens[:-1]
             attention = np.stack(weights[::-1]) if weights else None
             results.append(Hypothesis(tokens, log_prob, score, ended, attention))
         return results
+
+
+@dataclasses.dataclass
+class _Step:
+    """One beam step's candidates for every sentence: the top-2k expansions in score order, then the
+    greedy path's continuation as the last column (a copy of a top-2k column, or beyond them).
+
+    ``parents`` are slots of the previous step; ``selected[b, i]`` is the candidate that live slot ``i``
+    holds after this step (-1: empty); ``greedy`` is the greedy continuation's column (-1: none).
+    """
+
+    scores: np.ndarray  # [B, C] float32
+    parents: np.ndarray  # [B, C] int
+    tokens: np.ndarray  # [B, C] int
+    greedy: np.ndarray  # [B] int
+    selected: np.ndarray  # [B, k] int
+    weights: np.ndarray | None  # [B, k, S], indexed by parent slot
+
+    @classmethod
+    def of(cls, top_scores, top_parent, top_token, best_token, best_log_prob, scores, greedy_slot, k,
+           weights) -> _Step:
+        top_scores, top_parent, top_token = (np.asarray(a) for a in (top_scores, top_parent, top_token))
+        batch = top_scores.shape[0]
+        rows = np.arange(batch)
+        on_path = greedy_slot >= 0
+        slot = np.maximum(greedy_slot, 0)
+        # The greedy continuation as one more column; where it is already a top-2k column, point there.
+        extra_token = np.asarray(best_token)[rows, slot]
+        extra_score = np.where(on_path, scores[rows, slot] + np.asarray(best_log_prob)[rows, slot], NEG_INF)
+        same = (top_parent == slot[:, None]) & (top_token == extra_token[:, None])
+        columns = top_scores.shape[1]
+        greedy = np.where(same.any(axis=1), same.argmax(axis=1), columns)
+        greedy = np.where(on_path & (extra_score > NEG_INF / 2), greedy, -1)
+        return cls(
+            np.concatenate([top_scores, extra_score[:, None].astype("float32")], axis=1),
+            np.concatenate([top_parent, slot[:, None].astype(top_parent.dtype)], axis=1),
+            np.concatenate([top_token, extra_token[:, None].astype(top_token.dtype)], axis=1),
+            greedy,
+            np.full((batch, k), -1, dtype="int64"),
+            None if weights is None else np.asarray(weights),
+        )
+
+    def ended(self, b: int) -> list[int]:
+        """Columns of sentence ``b`` that emit ``[END]``: among the top 2k, and the greedy one."""
+        top = self.scores.shape[1] - 1
+        columns = [c for c in range(top) if self.scores[b, c] > NEG_INF / 2 and self.tokens[b, c] == END_ID]
+        if self.greedy[b] == top and self.tokens[b, top] == END_ID:
+            columns.append(top)
+        return columns
+
+    def keep(self, b: int, k: int, greedy_slot: np.ndarray) -> list[int]:
+        """The columns that stay live for sentence ``b`` (best first, the greedy path always among them);
+        updates ``greedy_slot[b]`` to the greedy path's new slot (-1 once it has ended)."""
+        top = self.scores.shape[1] - 1
+        live = [c for c in range(top) if self.scores[b, c] > NEG_INF / 2 and self.tokens[b, c] != END_ID][:k]
+        g = int(self.greedy[b])
+        if g < 0 or self.tokens[b, g] == END_ID:
+            greedy_slot[b] = -1
+            return live
+        if g not in live:  # pruned by better-scoring prefixes: it takes the last slot
+            live = live + [g] if len(live) < k else live[: k - 1] + [g]
+        greedy_slot[b] = live.index(g)
+        return live
 
 
 def _block_end(log_probs, allow_end):
