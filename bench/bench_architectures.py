@@ -116,7 +116,9 @@ def train_tokens_per_s(task: Any, steps: int) -> float:
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-        jit_compile=config.jit_compile,
+        # XLA as in training (JAX + jit, scripts/train_poetry.sh); TensorFlow's XLA cannot compile the
+        # recurrent layers' while loops, so on that backend the step runs as a plain graph.
+        jit_compile=bool(config.jit_compile) and keras.backend.backend() != "tensorflow",
     )
     rng = np.random.default_rng(0)
     shape = (config.batch_size, config.seq_len)
@@ -224,7 +226,10 @@ def measure(quick: bool = False) -> dict[str, Any]:
             **costs,
             "state_bytes_per_sequence": costs["state_bytes_by_position"][str(max(positions))],
         }
-    return {"architectures": results, "positions": list(positions), "window": window, "notes": notes}
+    import keras
+
+    return {"architectures": results, "positions": list(positions), "window": window,
+            "backend": keras.backend.backend(), "notes": notes}
 
 
 def run(quick: bool = False) -> dict[str, Any]:
