@@ -111,6 +111,9 @@ def parity_table(payload: dict[str, Any]) -> str:
             f"| {_size(row)} | {_cell(ops)} | {row.get('export_seconds', '—')} |"
         )
     lines += ["", _parity_counts(rows)]
+    if not limit and _stale(rows):
+        lines.append("The Keras model evaluated in this run differs from its metrics.json (written by older code or "
+                     "another backend): " + "; ".join(_stale(rows)) + ".")
     if payload.get("skipped"):
         lines.append("Skipped: " + "; ".join(f"`{s['model']}` ({s['reason']})" for s in payload["skipped"]) + ".")
     return "\n".join(lines)
@@ -138,6 +141,17 @@ def _parity_counts(rows: list[dict]) -> str:
     ]
     errors = sum("error" in r for r in rows)
     return "Targets: " + "; ".join(parts) + (f"; {errors} export(s) failed." if errors else ".")
+
+
+def _stale(rows: list[dict]) -> list[str]:
+    """``model: metrics.json value -> this run's`` where the two Keras values differ."""
+    seen = {}
+    for r in rows:
+        stored, now = r.get("keras_metrics_json"), r.get("keras")
+        if r.get("keras_source") == "evaluated" and stored is not None and now is not None \
+                and abs(now - stored) > 1e-6 * max(1.0, abs(stored)):
+            seen[r["model"]] = f"`{r['model']}` {_value(stored, r['unit'])} -> {_value(now, r['unit'])}"
+    return list(seen.values())
 
 
 def latency_tables(payload: dict[str, Any]) -> str:
