@@ -10,7 +10,7 @@ NLPSUITE_DATA_DIR ?= $(if $(wildcard ../shared/data/README.md),$(abspath ../shar
 export NLPSUITE_DATA_DIR
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install app test test-browser lint bench bench-gpu \
+.PHONY: install app test test-browser lint bench bench-gpu export-parity \
         train-all train-ner train-sentiment train-translation train-poetry train-stock clean
 
 install: $(VENV)/.installed
@@ -41,6 +41,11 @@ lint: install
 
 bench: install
 	$(BIN)/python -m bench
+
+# Every committed model exported to LiteRT and ONNX (float, int8 weights) and evaluated on its test split
+# against the Keras model (an hour or more on 2 cores); ARGS passes options, e.g. ARGS="--models ner-en".
+export-parity: install
+	$(BIN)/python -m bench.export_parity $(ARGS)
 
 # Training throughput on a GPU, with and without mixed precision and XLA (needs a GPU).
 bench-gpu: install

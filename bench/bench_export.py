@@ -4,11 +4,16 @@ Formats: the Keras task (``model.keras``), and its LiteRT and ONNX exports (``nl
 float and with dynamic (int8-weight) quantization. Latency is one input through ``task.predict`` (the
 same preprocessing and decoding for every format, so only the model calls differ), median of repeated
 calls after a warm-up; poetry generates 20 characters greedily. ``vs_keras`` is the Keras latency over
-this one (above 1 = faster). Rows: ``model``, ``format``, ``quantize``, ``size_bytes``, ``latency_ms``.
+this one (above 1 = faster); ``litert_le_keras`` marks the issue's target (LiteRT single-input latency at
+most the Keras task's, for NER and sentiment). Rows: ``model``, ``task``, ``format``, ``quantize``,
+``size_bytes``, ``latency_ms``, ``vs_keras``; a variant that could not run has a ``note`` instead, and
+models or runtimes that are missing are listed in ``notes``. ``bench.export_report`` renders the README
+tables from the JSON.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import tempfile
 import time
@@ -29,6 +34,7 @@ INPUTS: dict[str, tuple[Any, dict[str, Any]]] = {
     "stock": ("bokeh:AAPL", {}),
 }
 VARIANTS = (("keras", "none"), ("litert", "none"), ("onnx", "none"), ("litert", "dynamic"), ("onnx", "dynamic"))
+TARGET_TASKS = ("ner", "sentiment")
 
 
 def _latency_ms(task: Any, item: Any, options: dict[str, Any], repeats: int) -> float:
@@ -52,21 +58,49 @@ def _measure(name: str, fmt: str, quantize: str, folder: Path, work: Path, repea
         manifest = export.export_model(folder, fmt, out, quantize=quantize)
         task, size = export.load(out), sum(f["size_bytes"] for f in manifest["functions"].values())
     item, options = INPUTS[name]
-    return {"model": name, "format": fmt, "quantize": quantize, "size_bytes": size,
-            "latency_ms": round(_latency_ms(task, item, options, repeats), 3)}
+    return {"size_bytes": size, "latency_ms": round(_latency_ms(task, item, options, repeats), 3)}
 
 
-def run(quick: bool = False) -> list[dict[str, Any]]:
+def _missing_runtimes() -> dict[str, str]:
+    """``{format: why}`` for the export formats this machine cannot convert to or run."""
+    from nlpsuite.errors import NlpsuiteError
+    from nlpsuite.export.runtime import require_runtime
+
+    missing = {}
+    for fmt in ("litert", "onnx"):
+        try:
+            require_runtime(fmt)
+        except NlpsuiteError as exc:
+            missing[fmt] = str(exc)
+    return missing
+
+
+def run(quick: bool = False) -> dict[str, Any]:
     """One row per committed model x format; ``quick``: the stock model, float formats, 3 calls each."""
-    names = ["stock"] if quick else [n for n in INPUTS if (ROOT / "saved_models" / n / "config.json").exists()]
-    variants = VARIANTS[:3] if quick else VARIANTS
+    wanted = ["stock"] if quick else list(INPUTS)
+    names = [n for n in wanted if (ROOT / "saved_models" / n / "config.json").exists()]
+    notes = [f"{n}: no saved model in saved_models/{n}" for n in wanted if n not in names]
+    missing = _missing_runtimes()
+    notes += [f"{fmt} skipped: {why}" for fmt, why in missing.items()]
+    variants = [v for v in (VARIANTS[:3] if quick else VARIANTS) if v[0] not in missing]
+    repeats = 3 if quick else 20
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name in names:
+            folder = ROOT / "saved_models" / name
+            task_name = json.loads((folder / "config.json").read_text(encoding="utf-8"))["task"]
             keras_ms = None
             for fmt, quantize in variants:
-                row = _measure(name, fmt, quantize, ROOT / "saved_models" / name, Path(work), 3 if quick else 20)
+                row: dict[str, Any] = {"model": name, "task": task_name, "format": fmt, "quantize": quantize}
+                try:
+                    row.update(_measure(name, fmt, quantize, folder, Path(work), repeats))
+                except Exception as exc:  # one variant failing (a converter error) leaves the others measured
+                    row["note"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+                    rows.append(row)
+                    continue
                 keras_ms = row["latency_ms"] if fmt == "keras" else keras_ms
                 row["vs_keras"] = round(keras_ms / row["latency_ms"], 2) if keras_ms else None
+                if fmt == "litert" and quantize == "none" and task_name in TARGET_TASKS and keras_ms:
+                    row["litert_le_keras"] = row["latency_ms"] <= keras_ms
                 rows.append(row)
-    return rows
+    return {"rows": rows, "notes": notes, "repeats": repeats}

@@ -4,7 +4,8 @@
     python scripts/results_table.py --write  # replace the table between the README's markers
     python scripts/results_table.py --check  # exit 1 if the README is out of date (used by a test)
 
-The README's speed section is rebuilt the same way from bench/results/*.json.
+The README's speed section is rebuilt the same way from bench/results/*.json, and its edge-export section from
+bench/results/export_parity.json and export.json (``bench.export_report``).
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: `bench` is a package at the repository root
+
+from bench import export_report  # noqa: E402
+
 START, END = "<!-- results:start -->", "<!-- results:end -->"
 BENCH_START, BENCH_END = "<!-- bench:start -->", "<!-- bench:end -->"
+EXPORT_START, EXPORT_END = "<!-- export:start -->", "<!-- export:end -->"
 
 # model folder, what is measured, how to read it from metrics.json, published anchor, issue target
 ROWS = [
@@ -86,6 +92,8 @@ def bench_tables() -> str:
     """Every bench/results/*.json as a Markdown table under its name, hardware and date."""
     parts = []
     for path in sorted((ROOT / "bench" / "results").glob("*.json")):
+        if path.name in (export_report.PARITY_FILE, export_report.LATENCY_FILE):
+            continue  # in the edge-export section, with their targets
         data = json.loads(path.read_text())
         rows = data.get("rows", [])
         if not rows:
@@ -110,6 +118,7 @@ def main(argv: list[str]) -> int:
     text = readme.read_text(encoding="utf-8")
     updated = _replace(text, START, END, table())
     updated = _replace(updated, BENCH_START, BENCH_END, bench_tables())
+    updated = _replace(updated, EXPORT_START, EXPORT_END, export_report.readme_section())
     if "--write" in argv:
         readme.write_text(updated, encoding="utf-8")
     elif "--check" in argv:

@@ -159,15 +159,9 @@ def _unknown_ops(graph: Any) -> set[str]:
     """Op types in ``graph`` (and its loop/branch bodies) that no registered ONNX schema defines."""
     import onnx
 
-    found = set()
-    for node in graph.node:
-        if not onnx.defs.has(node.op_type, node.domain or ""):
-            found.add(node.op_type)
-        for attribute in node.attribute:
-            bodies = [attribute.g, *attribute.graphs]
-            for body in bodies if attribute.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) else []:
-                found |= _unknown_ops(body)
-    return found
+    from nlpsuite.export.ops import onnx_nodes
+
+    return {op for domain, op in onnx_nodes(graph) if not onnx.defs.has(op, domain)}
 
 
 def _quantize_onnx(data: bytes) -> bytes:

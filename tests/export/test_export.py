@@ -26,6 +26,7 @@ def _pair(model_dir, fmt, tmp_path):
     """(the Keras task, the same task loaded from its export) and the export folder."""
     import nlpsuite
     from nlpsuite import export
+    from nlpsuite.export.ops import used_ops
 
     out = _export(model_dir, fmt, tmp_path)
     manifest = json.loads((out / "export.json").read_text())
@@ -33,6 +34,8 @@ def _pair(model_dir, fmt, tmp_path):
     for spec in manifest["functions"].values():
         assert (out / spec["file"]).stat().st_size == spec["size_bytes"] > 0
         assert spec["inputs"] and spec["outputs"]
+        used = used_ops(out / spec["file"])  # runs on a stock LiteRT interpreter / ONNX Runtime
+        assert used["ops"] and used["flex"] == [] and used["custom"] == []
     assert (out / "config.json").is_file() and (out / "assets").is_dir()
     return nlpsuite.load(model_dir), export.load(out), out
 
