@@ -95,6 +95,12 @@ class TaskConfig:
             if getattr(self, name) < minimum:
                 raise OptionError(name, getattr(self, name), f"must be at least {minimum}")
 
+    def require_fraction(self, *names: str) -> None:
+        """Raises ``OptionError`` for the first option of ``names`` outside ``[0, 1)`` (a rate or a share)."""
+        for name in names:
+            if not 0 <= getattr(self, name) < 1:
+                raise OptionError(name, getattr(self, name), "must be in [0, 1)")
+
 
 # Options renamed since models were committed: config.json files that use an old name still load.
 RENAMED_OPTIONS = {"time_limit_minutes": "max_minutes", "time_budget_minutes": "max_minutes"}

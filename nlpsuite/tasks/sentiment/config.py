@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from nlpsuite.errors import OptionError
 from nlpsuite.tasks.base import TaskConfig
 
 
@@ -60,5 +59,4 @@ class SentimentConfig(TaskConfig):
         super().validate()
         self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers")
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
-        if not 0 <= self.dropout < 1:
-            raise OptionError("dropout", self.dropout, "must be in [0, 1)")
+        self.require_fraction("dropout")

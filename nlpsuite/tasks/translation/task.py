@@ -112,8 +112,7 @@ class TranslationConfig(TaskConfig):
         self.require_at_least(16, "source_vocabulary_size", "target_vocabulary_size")
         self.require_at_least(2, "max_length")
         self.require_at_least(1, "beam_size")
-        if not 0 <= self.label_smoothing < 1:
-            raise OptionError("label_smoothing", self.label_smoothing, "must be in [0, 1)")
+        self.require_fraction("label_smoothing")
 
 
 class TranslationTask(Task):
