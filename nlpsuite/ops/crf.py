@@ -212,6 +212,7 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
                     compiled[backend] = tf.function(fn, reduce_retracing=True, autograph=False)
             return compiled[backend](*args, **kwargs)
 
+        wrapper.compiled_by_backend = compiled  # the tf.function / jax.jit objects, for trace counts
         return wrapper
 
     return wrap
