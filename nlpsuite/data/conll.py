@@ -81,7 +81,7 @@ def split_tag(tag: str) -> tuple[str, str]:
         return OUTSIDE, ""
     prefix, sep, kind = tag.partition("-")
     if not sep or not kind or not prefix:
-        raise ValueError(tag)
+        raise NlpsuiteError(f"tag {tag!r} is neither O nor PREFIX-TYPE")
     return prefix, kind
 
 
