@@ -20,6 +20,8 @@ import numpy as np
 
 from nlpsuite.errors import OptionError
 
+__all__ = ["CELLS", "gradient_norms", "lstm_gates", "recurrent_vs_attention", "run_cell"]
+
 CELLS = ("simple_rnn", "lstm", "gru")
 
 

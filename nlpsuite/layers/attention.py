@@ -23,6 +23,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["BahdanauAttention", "LuongAttention"]
+
 _LUONG_SCORES = ("dot", "general", "concat")
 
 

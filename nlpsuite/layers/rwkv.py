@@ -37,6 +37,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["RWKV", "RWKVBlock", "wkv_output", "wkv_update"]
+
 # The log-scale of an empty sum: exp(-1e38 - p) is exactly 0 for any reachable p, and -1e38 stays
 # finite in float32 (unlike -inf, whose differences give NaN).
 EMPTY_LOG = -1e38

@@ -25,6 +25,24 @@ from typing import Any, ClassVar
 from nlpsuite import training
 from nlpsuite.errors import NlpsuiteError, OptionError
 
+__all__ = [
+    "ASSETS_DIR",
+    "CONFIG_FILE",
+    "MODEL_FILE",
+    "RENAMED_OPTIONS",
+    "TASK_CLASSES",
+    "Task",
+    "TaskConfig",
+    "atomic_directory",
+    "atomic_write_text",
+    "config_from_dict",
+    "config_to_dict",
+    "get_task_class",
+    "load",
+    "read_json",
+    "render_model_card",
+]
+
 # Lazy, so `nlpsuite info` and one app never pay for importing every other task.
 TASK_CLASSES: dict[str, str] = {
     "ner": "nlpsuite.tasks.ner:NerTask",

@@ -8,6 +8,8 @@ from nlpsuite.data import conll
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import TaskConfig
 
+__all__ = ["OPTIMIZERS", "NerConfig"]
+
 OPTIMIZERS = ("adam", "nadam", "adamw", "sgd")
 TRAINING_SCHEMES = ("BIOES", "BIO", "BMES")
 

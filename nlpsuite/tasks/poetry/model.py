@@ -30,6 +30,19 @@ import numpy as np
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.layers.recurrent import recurrent_stack
 
+__all__ = [
+    "LOGITS",
+    "NumpyStep",
+    "StepModel",
+    "architecture_of",
+    "build_model",
+    "build_step_model",
+    "compile_step",
+    "core_layer",
+    "state_bytes",
+    "zero_states",
+]
+
 EMBEDDING = "embedding"
 RECURRENT = "recurrent"
 LOGITS = "logits"

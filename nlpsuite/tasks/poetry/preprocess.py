@@ -29,6 +29,8 @@ from nlpsuite.data import corpus
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["POEM_EXTRAS", "CharCodec", "CorpusData", "PoemBatches", "TextWindows", "load_corpus"]
+
 EOS = "<eos>"
 FREE_POEM = "<poem>"
 FORM_MARKERS = {form: f"<{form}>" for form in corpus.FORMS}

@@ -7,6 +7,8 @@ from typing import Literal
 
 from nlpsuite.tasks.base import TaskConfig
 
+__all__ = ["SentimentConfig"]
+
 
 @dataclasses.dataclass
 class SentimentConfig(TaskConfig):

@@ -40,6 +40,21 @@ import numpy as np
 from nlpsuite.data.prices import PriceSeries
 from nlpsuite.errors import OptionError
 
+__all__ = [
+    "FEATURES",
+    "Prepared",
+    "Scaler",
+    "daily_variances",
+    "first_origin",
+    "origin_scale",
+    "per_row_features",
+    "prepare",
+    "targets",
+    "trailing_mean",
+    "unit",
+    "windows",
+]
+
 # RiskMetrics' daily decay (half-life ~11 days) and a slow one (half-life ~115 days).
 FAST_DECAY = 0.94
 SLOW_DECAY = 0.994

@@ -38,6 +38,8 @@ import numpy as np
 from nlpsuite.errors import OptionError
 from nlpsuite.tasks.stock import features as F
 
+__all__ = ["GarchFit", "GarchForecaster", "fit_garch", "one_day_variance", "quantiles"]
+
 QUANTILES = (0.1, 0.5, 0.9)
 # arch's optimiser is best conditioned for returns in percent.
 SCALE = 100.0

@@ -35,6 +35,8 @@ from nlpsuite.tasks.translation.preprocess import (
     pad_batch,
 )
 
+__all__ = ["TranslationConfig", "TranslationTask"]
+
 SPLIT_FILE = "split.json"
 # Inputs longer than this (in subwords) are cut: the model never saw anything close in training.
 MAX_SOURCE_TOKENS = 200
@@ -543,6 +545,3 @@ def _float_option(options: dict, key: str, default: float, low: float, high: flo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= float(value) <= high:
         raise OptionError(key, value, f"must be a number from {low} to {high}")
     return float(value)
-
-
-__all__ = ["TranslationConfig", "TranslationTask"]
