@@ -62,7 +62,6 @@ __all__ = [
     "crf_pairwise_potentials",
     "crf_sequence_score",
     "crf_unary_score",
-    "for_export",
     "sequence_mask",
     "viterbi_decode",
 ]
