@@ -205,8 +205,6 @@ class Task:
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type] = TaskConfig
-    # The make target that builds a default model; shown when a model is missing.
-    make_target: ClassVar[str] = ""
     # The dataset the committed model is trained on: what ``train`` and ``nlpsuite train`` use without data.
     default_data: ClassVar[str] = ""
 

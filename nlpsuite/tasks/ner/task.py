@@ -168,7 +168,6 @@ class NerTask(Task):
 
     name: ClassVar[str] = "ner"
     config_class: ClassVar[type] = NerConfig
-    make_target: ClassVar[str] = "train-ner"
     default_data: ClassVar[str] = "conll2003"
 
     @property

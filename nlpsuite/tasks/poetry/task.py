@@ -105,7 +105,6 @@ class PoetryTask(Task):
 
     name: ClassVar[str] = "poetry"
     config_class: ClassVar[type] = PoetryConfig
-    make_target: ClassVar[str] = "train-poetry"
     default_data: ClassVar[str] = "tang"
 
     # ------------------------------------------------------------------------------------ training

@@ -35,7 +35,6 @@ class SentimentTask(Task):
 
     name: ClassVar[str] = "sentiment"
     config_class: ClassVar[type] = SentimentConfig
-    make_target: ClassVar[str] = "train-sentiment"
     default_data: ClassVar[str] = "sst2"
 
     @property

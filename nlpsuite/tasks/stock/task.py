@@ -140,7 +140,6 @@ class StockTask(Task):
 
     name: ClassVar[str] = "stock"
     config_class: ClassVar[type] = StockConfig
-    make_target: ClassVar[str] = "train-stock"
     default_data: ClassVar[str] = BUNDLED
 
     # ------------------------------------------------------------------------------------ training

@@ -134,7 +134,6 @@ class TranslationTask(Task):
 
     name: ClassVar[str] = "translation"
     config_class: ClassVar[type] = TranslationConfig
-    make_target: ClassVar[str] = "train-translation"
     default_data: ClassVar[str] = "spa-eng"
 
     @functools.cached_property
