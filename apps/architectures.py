@@ -115,17 +115,71 @@ def budget_table(results: dict[str, Any]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["architecture", "minutes", "nats_per_char"])
 
 
-def render_measured_tab(path: Path = RESULTS) -> None:
-    """The RNN lab's tab of measured figures; says how to produce them when they are missing."""
+def _position_chart(costs: pd.DataFrame, field: str, axis_title: str, title: str, extra_tooltip: list) -> Any:
+    """One measured quantity of each architecture against the position in the text (log scale)."""
     import altair as alt
 
+    return (
+        alt.Chart(costs)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("position:Q", scale=alt.Scale(type="log"), title="position (characters, log)"),
+            y=alt.Y(f"{field}:Q", title=axis_title),
+            color="architecture:N",
+            tooltip=["architecture", "position", *extra_tooltip],
+        )
+        .properties(title=title, height=300)
+    )
+
+
+def _budget_chart(budget: pd.DataFrame) -> Any:
+    """Dev loss of each architecture against its training minutes."""
+    import altair as alt
+
+    return (
+        alt.Chart(budget)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("minutes:Q", title="training minutes"),
+            y=alt.Y("nats_per_char:Q", scale=alt.Scale(zero=False), title="dev nats / character"),
+            color="architecture:N",
+            tooltip=["architecture", alt.Tooltip("minutes:Q", format=".1f"), "nats_per_char"],
+        )
+        .properties(title="Quality vs training budget", height=300)
+    )
+
+
+def _show_missing(path: Path) -> None:
+    shown = path.relative_to(ui.ROOT) if path.is_relative_to(ui.ROOT) else path
+    st.info(
+        f"No measurements yet: `{shown}` is missing. Train the comparison models with "
+        "`bash scripts/train_architectures.sh` (about 30 minutes each), then run `make bench` (or "
+        "`python -m bench architectures`)."
+    )
+
+
+def _show_measurements(results: dict[str, Any]) -> None:
+    import altair as alt
+
+    st.dataframe(summary_table(results), hide_index=True)
+    costs = cost_table(results)
+    left, right = st.columns(2)
+    speed = [alt.Tooltip("ms_per_char:Q", format=".2f")]
+    left.altair_chart(_position_chart(costs, "ms_per_char", "ms per character", "Per-character cost vs position",
+                                      speed), use_container_width=True)
+    memory = [alt.Tooltip("state_kib:Q", format=".1f"), "peak_memory_mb"]
+    right.altair_chart(_position_chart(costs, "state_kib", "state / cache per sequence (KiB)",
+                                       "Generation state vs position", memory), use_container_width=True)
+    budget = budget_table(results)
+    if not budget.empty:
+        st.altair_chart(_budget_chart(budget), use_container_width=True)
+
+
+def render_measured_tab(path: Path = RESULTS) -> None:
+    """The RNN lab's tab of measured figures; says how to produce them when they are missing."""
     results = read_results(path)
     if results is None:
-        st.info(
-            f"No measurements yet: `{path.relative_to(ui.ROOT) if path.is_relative_to(ui.ROOT) else path}` "
-            "is missing. Train the comparison models with `bash scripts/train_architectures.sh` (about 30 "
-            "minutes each), then run `make bench` (or `python -m bench architectures`)."
-        )
+        _show_missing(path)
         return
     st.write(
         "Trained models of each architecture at about the same parameter count and wall-clock budget, on "
@@ -133,49 +187,9 @@ def render_measured_tab(path: Path = RESULTS) -> None:
         "a character costs the same at position 5,000 as at 100; a Transformer's key/value cache grows "
         "with the position."
     )
-    if not results["architectures"]:
-        st.warning("The benchmark found no trained comparison models.")
+    if results["architectures"]:
+        _show_measurements(results)
     else:
-        st.dataframe(summary_table(results), hide_index=True)
-        costs = cost_table(results)
-        left, right = st.columns(2)
-        left.altair_chart(
-            alt.Chart(costs)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("position:Q", scale=alt.Scale(type="log"), title="position (characters, log)"),
-                y=alt.Y("ms_per_char:Q", title="ms per character"),
-                color="architecture:N",
-                tooltip=["architecture", "position", alt.Tooltip("ms_per_char:Q", format=".2f")],
-            )
-            .properties(title="Per-character cost vs position", height=300),
-            use_container_width=True,
-        )
-        right.altair_chart(
-            alt.Chart(costs)
-            .mark_line(point=True)
-            .encode(
-                x=alt.X("position:Q", scale=alt.Scale(type="log"), title="position (characters, log)"),
-                y=alt.Y("state_kib:Q", title="state / cache per sequence (KiB)"),
-                color="architecture:N",
-                tooltip=["architecture", "position", alt.Tooltip("state_kib:Q", format=".1f"), "peak_memory_mb"],
-            )
-            .properties(title="Generation state vs position", height=300),
-            use_container_width=True,
-        )
-        budget = budget_table(results)
-        if not budget.empty:
-            st.altair_chart(
-                alt.Chart(budget)
-                .mark_line(point=True)
-                .encode(
-                    x=alt.X("minutes:Q", title="training minutes"),
-                    y=alt.Y("nats_per_char:Q", scale=alt.Scale(zero=False), title="dev nats / character"),
-                    color="architecture:N",
-                    tooltip=["architecture", alt.Tooltip("minutes:Q", format=".1f"), "nats_per_char"],
-                )
-                .properties(title="Quality vs training budget", height=300),
-                use_container_width=True,
-            )
+        st.warning("The benchmark found no trained comparison models.")
     for note in results.get("notes", []):
         st.caption(note)

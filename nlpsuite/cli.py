@@ -24,6 +24,18 @@ from typing import Any
 from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.base import RENAMED_OPTIONS, TASK_CLASSES
 
+__all__ = [
+    "NATIVE_LOG_LINE",
+    "apply_overrides",
+    "as_flags",
+    "build_parser",
+    "flag_text",
+    "main",
+    "parse_key_values",
+    "parse_literal",
+    "quiet_native_logs",
+]
+
 EXIT_USAGE = 2
 
 # TensorFlow >= 2.19 logs through absl before absl::InitializeLog(), which ignores TF_CPP_MIN_LOG_LEVEL: lines such

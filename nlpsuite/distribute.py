@@ -27,6 +27,19 @@ from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "backend",
+    "devices",
+    "get_strategy",
+    "is_chief",
+    "multiworker_strategy",
+    "set_mixed_precision",
+    "split_cpu",
+    "task_address",
+    "task_identity",
+    "tf_config",
+]
+
 STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 
 

@@ -18,6 +18,10 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from nlpsuite.errors import OptionError
+
+__all__ = ["CELLS", "gradient_norms", "lstm_gates", "recurrent_vs_attention", "run_cell"]
+
 CELLS = ("simple_rnn", "lstm", "gru")
 
 
@@ -32,7 +36,7 @@ def _cell(kind: str, units: int, seed: int):
         return keras.layers.LSTMCell(units, **init)
     if kind == "gru":
         return keras.layers.GRUCell(units, **init)
-    raise ValueError(f"unknown cell {kind!r}; choose one of {CELLS}")
+    raise OptionError("kind", kind, f"must be one of {', '.join(CELLS)}")
 
 
 def _sigmoid(v: np.ndarray) -> np.ndarray:

@@ -25,6 +25,23 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "TrainingRun",
+    "backup_callback",
+    "checkpoint_dir_for",
+    "count_parameters",
+    "cpu_name",
+    "epoch_timer",
+    "fit",
+    "hardware_description",
+    "make_dev_metric_callback",
+    "progress_verbosity",
+    "set_seed",
+    "software_description",
+    "strategy_scope",
+    "training_info",
+]
+
 
 def set_seed(seed: int) -> None:
     """Seeds Python, NumPy and the Keras backend."""

@@ -123,6 +123,21 @@ def stream_poem(characters: Iterable[str], chinese: bool) -> str:
     return text
 
 
+def show_poem(task: Any, prompt: str | None, options: dict[str, Any], chinese: bool) -> None:
+    """Streams a new poem when Generate was pressed, else shows the last one (if it still answers the page)."""
+    go = st.session_state.pop("poetry_go", False)
+    if prompt is None or go:
+        _forget_poem()  # a refused prompt or a new poem: the previous one no longer answers the page
+    if go and prompt is not None:
+        for warning in task.prompt_warnings(prompt):
+            st.warning(warning, icon=":material/translate:")
+        with ui.user_errors():
+            stream = task.stream(prompt, **options)  # checks the options before anything is shown
+            st.session_state["poetry_text"] = stream_poem(stream, chinese)
+    elif st.session_state.get("poetry_text"):
+        st.markdown(verse_html(st.session_state["poetry_text"], chinese), unsafe_allow_html=True)
+
+
 def main() -> None:
     st.title("Poetry")
     st.caption(
@@ -136,23 +151,13 @@ def main() -> None:
     if task is None:
         return
     chinese = task.language == "zh"
-    prompt = None  # stays None when a choice is refused, so nothing is generated
+    prompt, options = None, {}  # stay so when a choice is refused, so nothing is generated
     with ui.user_errors():
         prompt, options = read_options(chinese)
     left, right = st.columns([1, 1])
     left.button("Generate", type="primary", key="poetry_generate", on_click=_go)
     right.button("Regenerate (next seed)", key="poetry_regenerate", on_click=_next_seed)
-    go = st.session_state.pop("poetry_go", False)
-    if prompt is None or go:
-        _forget_poem()  # a refused prompt or a new poem: the previous one no longer answers the page
-    if go and prompt is not None:
-        for warning in task.prompt_warnings(prompt):
-            st.warning(warning, icon=":material/translate:")
-        with ui.user_errors():
-            stream = task.stream(prompt, **options)  # checks the options before anything is shown
-            st.session_state["poetry_text"] = stream_poem(stream, chinese)
-    elif st.session_state.get("poetry_text"):
-        st.markdown(verse_html(st.session_state["poetry_text"], chinese), unsafe_allow_html=True)
+    show_poem(task, prompt, options, chinese)
     ui.model_card(name)
 
 

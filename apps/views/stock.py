@@ -44,63 +44,58 @@ def trading_days(h: int) -> str:
 BAND_COLORS = {"price": "#1f77b4", "median (50%)": "#ff7f0e", "80% band (10%–90%)": "#ffbb78"}
 
 
+def _fan_frames(result: dict[str, Any], context_days: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The history shown and the forecast, the band starting at the last close so the fan opens from the line."""
+    history = pd.DataFrame(result["history"]).tail(context_days)
+    history["date"] = pd.to_datetime(history["date"])
+    history["series"] = "price"
+    forecast = pd.DataFrame(result["forecast"])
+    forecast["date"] = pd.to_datetime(forecast["date"])
+    anchor = {"date": pd.to_datetime(result["last_date"]), **dict.fromkeys(("q10", "q50", "q90"), result["last_close"])}
+    forecast = pd.concat([pd.DataFrame([anchor]), forecast], ignore_index=True)
+    forecast["band"], forecast["median"] = "80% band (10%–90%)", "median (50%)"
+    return history, forecast
+
+
+def _price_scale(history: pd.DataFrame, forecast: pd.DataFrame) -> alt.Scale:
+    """A y scale that fits the prices and the band shown, with 5% room."""
+    low = min(history["close"].min(), forecast["q10"].min())
+    high = max(history["close"].max(), forecast["q90"].max())
+    pad = 0.05 * (high - low)
+    return alt.Scale(domain=[low - pad, high + pad], zero=False)
+
+
+def _quantile_tooltip(column: str, title: str) -> alt.Tooltip:
+    return alt.Tooltip(f"{column}:Q", title=title, format=".2f")
+
+
 def fan_chart(result: dict[str, Any], context_days: int = HISTORY_DAYS) -> alt.LayerChart:
     """The last ``context_days`` closes, the median forecast and its 10–90% band, with a legend.
 
     The x axis spans only the context window and the horizon, and the y axis fits the prices and the
     band shown, so the band is legible rather than a sliver at the edge of years of history.
     """
-    history = pd.DataFrame(result["history"]).tail(context_days)
-    history["date"] = pd.to_datetime(history["date"])
-    history["series"] = "price"
-    forecast = pd.DataFrame(result["forecast"])
-    forecast["date"] = pd.to_datetime(forecast["date"])
-    # Start the band at the last close, so the fan opens from the history line.
-    anchor = {"date": pd.to_datetime(result["last_date"]), **dict.fromkeys(("q10", "q50", "q90"), result["last_close"])}
-    forecast = pd.concat([pd.DataFrame([anchor]), forecast], ignore_index=True)
-    forecast["band"], forecast["median"] = "80% band (10%–90%)", "median (50%)"
-    color_scale = alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values()))
-    low = min(history["close"].min(), forecast["q10"].min())
-    high = max(history["close"].max(), forecast["q90"].max())
-    pad = 0.05 * (high - low)
+    history, forecast = _fan_frames(result, context_days)
+    y_scale = _price_scale(history, forecast)
     x = alt.X("date:T", title=None)
-    y_scale = alt.Scale(domain=[low - pad, high + pad], zero=False)
+    color_scale = alt.Scale(domain=list(BAND_COLORS), range=list(BAND_COLORS.values()))
     legend = alt.Legend(title=None, orient="top-left")
-    line = (
-        alt.Chart(history)
-        .mark_line()
-        .encode(
-            x,
-            alt.Y("close:Q", title="price", scale=y_scale),
-            alt.Color("series:N", scale=color_scale, legend=legend),
-            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")],
-        )
+
+    def color(field: str) -> alt.Color:
+        return alt.Color(f"{field}:N", scale=color_scale, legend=legend)
+
+    line = alt.Chart(history).mark_line().encode(
+        x, alt.Y("close:Q", title="price", scale=y_scale), color("series"),
+        tooltip=[alt.Tooltip("date:T"), alt.Tooltip("close:Q", format=".2f")],
     )
-    band = (
-        alt.Chart(forecast)
-        .mark_area(opacity=0.5)
-        .encode(
-            x,
-            alt.Y("q10:Q", scale=y_scale),
-            alt.Y2("q90:Q"),
-            alt.Color("band:N", scale=color_scale, legend=legend),
-            tooltip=[
-                alt.Tooltip("date:T"),
-                alt.Tooltip("q10:Q", title="10%", format=".2f"),
-                alt.Tooltip("q50:Q", title="median", format=".2f"),
-                alt.Tooltip("q90:Q", title="90%", format=".2f"),
-            ],
-        )
+    band = alt.Chart(forecast).mark_area(opacity=0.5).encode(
+        x, alt.Y("q10:Q", scale=y_scale), alt.Y2("q90:Q"), color("band"),
+        tooltip=[alt.Tooltip("date:T"), _quantile_tooltip("q10", "10%"), _quantile_tooltip("q50", "median"),
+                 _quantile_tooltip("q90", "90%")],
     )
-    median = (
-        alt.Chart(forecast)
-        .mark_line(strokeDash=[4, 2])
-        .encode(
-            x,
-            alt.Y("q50:Q", scale=y_scale),
-            alt.Color("median:N", scale=color_scale, legend=legend),
-            tooltip=[alt.Tooltip("date:T"), alt.Tooltip("q50:Q", title="median", format=".2f")],
-        )
+    median = alt.Chart(forecast).mark_line(strokeDash=[4, 2]).encode(
+        x, alt.Y("q50:Q", scale=y_scale), color("median"),
+        tooltip=[alt.Tooltip("date:T"), _quantile_tooltip("q50", "median")],
     )
     return alt.layer(band, line, median).properties(height=360)
 
@@ -142,32 +137,28 @@ def backtest_table(metrics: dict[str, Any], horizon: int) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index(["horizon", "method"])
 
 
-def verdict(metrics: dict[str, Any]) -> list[str]:
-    """Plain sentences: does the model beat naive on MAE, are its bands calibrated and sharper?"""
-    first = metrics["by_horizon"].get("1")
-    if not first:
-        return []
-    lines = []
-    if first["mase"] < 0.995:
-        lines.append(
-            f"The median forecast **beats the naive forecast on MAE** one day ahead (MASE {first['mase']:.3f})."
-        )
-    elif first["mase"] <= 1.005:
-        lines.append(
+def _mae_sentence(mase: float) -> str:
+    if mase < 0.995:
+        return f"The median forecast **beats the naive forecast on MAE** one day ahead (MASE {mase:.3f})."
+    if mase <= 1.005:
+        return (
             f"The median forecast **ties the naive forecast** (tomorrow = today) on MAE one day "
-            f"ahead (MASE {first['mase']:.3f}): no skill at predicting direction, as expected "
+            f"ahead (MASE {mase:.3f}): no skill at predicting direction, as expected "
             f"for daily prices."
         )
-    else:
-        lines.append(
-            f"The median forecast **does not beat the naive forecast on MAE** one day ahead (MASE {first['mase']:.3f})."
-        )
-    coverage = first["coverage_80"]
+    return f"The median forecast **does not beat the naive forecast on MAE** one day ahead (MASE {mase:.3f})."
+
+
+def _coverage_sentence(coverage: float) -> str:
     calibrated = 0.75 <= coverage <= 0.85
-    lines.append(
-        f"The 80% band held {coverage:.0%} of next-day outcomes "
-        + ("(well calibrated)." if calibrated else "(outside the 75–85% target).")
+    return f"The 80% band held {coverage:.0%} of next-day outcomes " + (
+        "(well calibrated)." if calibrated else "(outside the 75–85% target)."
     )
+
+
+def _band_sentences(first: dict[str, Any]) -> list[str]:
+    """How the bands compare with the empirical-quantile and GARCH baselines, where they were scored."""
+    lines = []
     ratio = first.get("pinball_ratio")
     if ratio is not None:
         better = "sharper than" if ratio < 0.995 else "no better than"
@@ -183,6 +174,14 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
             f"**{better}** it one day ahead (pinball loss {garch:.3f}× GARCH's)."
         )
     return lines
+
+
+def verdict(metrics: dict[str, Any]) -> list[str]:
+    """Plain sentences: does the model beat naive on MAE, are its bands calibrated and sharper?"""
+    first = metrics["by_horizon"].get("1")
+    if not first:
+        return []
+    return [_mae_sentence(first["mase"]), _coverage_sentence(first["coverage_80"]), *_band_sentences(first)]
 
 
 def forecast_csv(result: dict[str, Any]) -> str:

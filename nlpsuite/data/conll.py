@@ -36,6 +36,29 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "SCHEMES",
+    "Sentence",
+    "all_tags",
+    "check_tag",
+    "convert_sentences",
+    "convert_tags",
+    "detect_scheme",
+    "entity_types",
+    "find_split",
+    "format_conll",
+    "get_spans",
+    "has_segment_positions",
+    "normalize_scheme",
+    "parse_conll",
+    "read_conll",
+    "read_text_file",
+    "spans_to_tags",
+    "split_tag",
+    "strip_segment_positions",
+    "write_conll",
+]
+
 SCHEMES: dict[str, tuple[str, ...]] = {
     "BIO": ("B", "I"),
     "IOB1": ("B", "I"),
@@ -81,7 +104,7 @@ def split_tag(tag: str) -> tuple[str, str]:
         return OUTSIDE, ""
     prefix, sep, kind = tag.partition("-")
     if not sep or not kind or not prefix:
-        raise ValueError(tag)
+        raise NlpsuiteError(f"tag {tag!r} is neither O nor PREFIX-TYPE")
     return prefix, kind
 
 

@@ -41,6 +41,29 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "FORMS",
+    "FORM_NAMES",
+    "LINE_BREAKS",
+    "Poem",
+    "canonical_form_text",
+    "check_form",
+    "classify_form",
+    "clean_poem_text",
+    "detect_layout",
+    "form_layout",
+    "is_han",
+    "line_segments",
+    "prepare_poems",
+    "read_chinese_poetry_json",
+    "read_poems",
+    "read_text",
+    "read_title_poem_lines",
+    "split_of",
+    "split_running_text",
+    "to_simplified",
+]
+
 # Form name -> (lines, characters per line).
 FORMS: dict[str, tuple[int, int]] = {
     "wujue": (4, 5),

@@ -29,6 +29,19 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "DedupReport",
+    "Example",
+    "check_labels",
+    "deduplicate",
+    "find_split",
+    "label_counts",
+    "normalize_key",
+    "parse_table",
+    "read_file",
+    "split_dev",
+]
+
 TEXT_COLUMNS = ("sentence", "text", "review", "content", "text_a")
 LABEL_COLUMNS = ("label", "sentiment", "polarity")
 EXTENSIONS = (".tsv", ".csv", ".txt")

@@ -42,6 +42,19 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "BOKEH_PREFIX",
+    "BOKEH_TICKERS",
+    "YAHOO_PREFIX",
+    "PriceSeries",
+    "detect_splits",
+    "parse_csv",
+    "read_bokeh",
+    "read_many",
+    "read_prices",
+    "require_length",
+]
+
 BOKEH_PREFIX = "bokeh:"
 YAHOO_PREFIX = "yahoo:"
 BOKEH_TICKERS = ("AAPL", "MSFT", "IBM", "GOOG")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["DATASETS", "DATA_DIR_ENV", "Dataset", "data_dir", "get", "resolve"]
+
 DATA_DIR_ENV = "NLPSUITE_DATA_DIR"
 
 

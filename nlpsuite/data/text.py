@@ -27,6 +27,17 @@ from typing import NamedTuple
 
 from nlpsuite.errors import check_choice
 
+__all__ = [
+    "Token",
+    "cjk_ratio",
+    "detect_language",
+    "is_cjk",
+    "normalize_nfkc",
+    "tokenize",
+    "tokenize_chars",
+    "tokenize_en",
+]
+
 
 class Token(NamedTuple):
     """A token and its character span in the source text (``text == source[start:end]``)."""

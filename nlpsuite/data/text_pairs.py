@@ -37,6 +37,20 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError, OptionError
 
+__all__ = [
+    "Direction",
+    "TextPair",
+    "dedupe_by_source",
+    "group_key",
+    "group_pairs",
+    "normalize_text",
+    "parse_pairs",
+    "read_pairs",
+    "select_by_hashes",
+    "sentence_hash",
+    "split_pairs",
+]
+
 ENGLISH = ("en", "eng")
 CHINESE = ("zh", "cmn", "zho")
 _NOT_WORD = re.compile(r"[\W_]+", re.UNICODE)

@@ -37,6 +37,8 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["Tokenizer", "default_tokenizer", "detect_language", "han_fraction", "pad", "truncate"]
+
 KINDS = ("word", "char", "jieba")
 _PTB_ESCAPES = {
     "-lrb-": "(",

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["OOV", "PAD", "Vocabulary"]
+
 PAD = "<pad>"
 OOV = "<unk>"
 

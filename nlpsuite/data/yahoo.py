@@ -27,6 +27,8 @@ from typing import Any
 from nlpsuite.data.prices import YAHOO_PREFIX, PriceSeries, parse_csv
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["parse_frame", "read_yahoo"]
+
 # Ten years: the walk-forward backtest and the model's lookback need a long daily history.
 PERIOD = "10y"
 COLUMNS = ("Open", "High", "Low", "Close", "Adj Close", "Volume")

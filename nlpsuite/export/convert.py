@@ -17,6 +17,8 @@ from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["FORMATS", "QUANTIZATIONS", "check_options", "flat_function", "litert_bytes", "onnx_bytes"]
+
 FORMATS = ("litert", "onnx")
 QUANTIZATIONS = ("none", "dynamic", "int8")
 ONNX_OPSET = 17

@@ -14,6 +14,8 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["ExportedFunction", "describe", "require_runtime"]
+
 _INSTALL = "pip install 'nlpsuite[edge]'"
 
 

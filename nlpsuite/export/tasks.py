@@ -15,6 +15,20 @@ from typing import Any
 
 import numpy as np
 
+__all__ = [
+    "ADAPTERS",
+    "ner_attach",
+    "ner_graphs",
+    "poetry_attach",
+    "poetry_graphs",
+    "sentiment_attach",
+    "sentiment_graphs",
+    "stock_attach",
+    "stock_graphs",
+    "translation_attach",
+    "translation_graphs",
+]
+
 Graphs = dict[str, tuple[Callable[[dict], dict], dict[str, Any]]]
 
 

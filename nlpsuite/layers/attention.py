@@ -23,6 +23,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["BahdanauAttention", "LuongAttention"]
+
 _LUONG_SCORES = ("dot", "general", "concat")
 
 
@@ -73,6 +75,24 @@ class _EncoderDecoderAttention(keras.layers.Layer):
 
     def _scores(self, query, values):
         raise NotImplementedError
+
+    def _kernel(self, name: str, shape: tuple):
+        # Subclasses set ``kernel_initializer`` and ``kernel_regularizer`` in ``__init__``.
+        return self.add_weight(
+            name=name,
+            shape=shape,
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+        )
+
+    def _additive_scores(self, query, values, bias=None):
+        """``v^T tanh(W1 q + W2 k [+ b])`` [B, Tq, Tv]: Bahdanau's score and Luong's ``concat``."""
+        projected_query = ops.matmul(query, self.query_kernel)  # [B, Tq, U]
+        projected_values = ops.matmul(values, self.values_kernel)  # [B, Tv, U]
+        hidden = ops.expand_dims(projected_query, 2) + ops.expand_dims(projected_values, 1)
+        if bias is not None:
+            hidden = hidden + bias
+        return ops.tensordot(ops.tanh(hidden), self.score_kernel, axes=1)
 
     def call(self, query, values, values_mask=None):
         # Keras fills `values_mask` from the mask attached to `values` (the `<arg>_mask` convention).
@@ -158,21 +178,8 @@ class BahdanauAttention(_EncoderDecoderAttention):
                 name="bias", shape=(self.units,), initializer=self.bias_initializer
             )
 
-    def _kernel(self, name: str, shape: tuple):
-        return self.add_weight(
-            name=name,
-            shape=shape,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-        )
-
     def _scores(self, query, values):
-        projected_query = ops.matmul(query, self.query_kernel)  # [B, Tq, U]
-        projected_values = ops.matmul(values, self.values_kernel)  # [B, Tv, U]
-        hidden = ops.expand_dims(projected_query, 2) + ops.expand_dims(projected_values, 1)
-        if self.bias is not None:
-            hidden = hidden + self.bias
-        return ops.tensordot(ops.tanh(hidden), self.score_kernel, axes=1)  # [B, Tq, Tv]
+        return self._additive_scores(query, values, self.bias)
 
     def get_config(self) -> dict:
         config = super().get_config()
@@ -271,20 +278,9 @@ class LuongAttention(_EncoderDecoderAttention):
         if self.use_scale:
             self.scale = self.add_weight(name="scale", shape=(), initializer="ones")
 
-    def _kernel(self, name: str, shape: tuple):
-        return self.add_weight(
-            name=name,
-            shape=shape,
-            initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer,
-        )
-
     def _scores(self, query, values):
         if self.score == "concat":
-            hidden = ops.expand_dims(ops.matmul(query, self.query_kernel), 2) + ops.expand_dims(
-                ops.matmul(values, self.values_kernel), 1
-            )
-            scores = ops.tensordot(ops.tanh(hidden), self.score_kernel, axes=1)
+            scores = self._additive_scores(query, values)
         else:
             if self.score == "general":
                 query = ops.matmul(query, self.kernel)

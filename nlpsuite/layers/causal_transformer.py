@@ -32,6 +32,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["CausalTransformer"]
+
 MIN_CAPACITY = 64
 
 

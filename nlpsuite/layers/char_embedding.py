@@ -16,6 +16,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["CharEmbedding"]
+
 _ENCODERS = ("cnn", "bilstm")
 
 

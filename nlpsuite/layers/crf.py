@@ -40,6 +40,8 @@ from nlpsuite.ops.crf import (
     crf_pairwise_potentials,
 )
 
+__all__ = ["CRF", "CRFAccuracy", "CRFDecode", "CRFLoss", "split_crf_output"]
+
 
 def split_crf_output(outputs):
     """Splits a `CRF` output into ``(potentials [batch, time, K, K], mask bool [batch, time])``."""

@@ -29,6 +29,8 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["RecurrentStack", "cudnn_eligible", "cudnn_ineligibility_reasons", "recurrent_stack"]
+
 _LAYER_CLASSES = {
     "lstm": keras.layers.LSTM,
     "gru": keras.layers.GRU,

@@ -37,10 +37,22 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["RWKV", "RWKVBlock", "wkv_output", "wkv_update"]
+
 # The log-scale of an empty sum: exp(-1e38 - p) is exactly 0 for any reachable p, and -1e38 stays
 # finite in float32 (unlike -inf, whose differences give NaN).
 EMPTY_LOG = -1e38
 STATES_PER_BLOCK = 5  # time-mix previous input, aa, bb, pp; channel-mix previous input
+
+
+def _stream_shape(owner: str, name: str, sequences_shape, units: int) -> tuple:
+    """The ``[batch, time, units]`` shape sublayers are built with; inputs must already be ``units`` wide."""
+    if sequences_shape[-1] != units:
+        raise NlpsuiteError(
+            f"{owner} '{name}': inputs have {sequences_shape[-1]} features but units={units}; "
+            "project the inputs to `units` first (e.g. an Embedding of that width)."
+        )
+    return (None, None, units)
 
 
 def _check_positive(owner: str, **values: Any) -> None:
@@ -145,12 +157,7 @@ class RWKVBlock(keras.layers.Layer):
         self.ffn_receptance = dense(self.units, "ffn_receptance")
 
     def build(self, sequences_shape):
-        if sequences_shape[-1] != self.units:
-            raise NlpsuiteError(
-                f"RWKVBlock '{self.name}': inputs have {sequences_shape[-1]} features but units={self.units}; "
-                "project the inputs to `units` first (e.g. an Embedding of that width)."
-            )
-        shape = (None, None, self.units)
+        shape = _stream_shape("RWKVBlock", self.name, sequences_shape, self.units)
         for layer in (self.time_norm, self.channel_norm, self.key, self.value, self.receptance):
             layer.build(shape)
         self.output_dense.build(shape)
@@ -358,12 +365,7 @@ class RWKV(keras.layers.Layer):
         return [self.units] * (STATES_PER_BLOCK * self.num_layers)
 
     def build(self, sequences_shape):
-        if sequences_shape[-1] != self.units:
-            raise NlpsuiteError(
-                f"RWKV '{self.name}': inputs have {sequences_shape[-1]} features but units={self.units}; "
-                "project the inputs to `units` first (e.g. an Embedding of that width)."
-            )
-        shape = (None, None, self.units)
+        shape = _stream_shape("RWKV", self.name, sequences_shape, self.units)
         self.input_norm.build(shape)
         for block in self.blocks:
             block.build(shape)

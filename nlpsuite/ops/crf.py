@@ -40,6 +40,32 @@ from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "FORBIDDEN_SCORE",
+    "CrfDecodeForwardRnnCell",
+    "crf_binary_score",
+    "crf_constrained_decode",
+    "crf_constraint_masks",
+    "crf_decode",
+    "crf_decode_forward",
+    "crf_filtered_inputs",
+    "crf_log_likelihood",
+    "crf_log_norm",
+    "crf_marginals",
+    "crf_multitag_sequence_score",
+    "crf_nbest_decode",
+    "crf_pairwise_decode",
+    "crf_pairwise_log_likelihood",
+    "crf_pairwise_log_norm",
+    "crf_pairwise_marginals",
+    "crf_pairwise_nbest_decode",
+    "crf_pairwise_potentials",
+    "crf_sequence_score",
+    "crf_unary_score",
+    "sequence_mask",
+    "viterbi_decode",
+]
+
 # Additive score for a forbidden transition. Finite, so logsumexp and its gradient stay NaN-free,
 # and far below any learned score, so exp() of it is exactly 0 in float32.
 FORBIDDEN_SCORE = -1e4
@@ -212,6 +238,7 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
                     compiled[backend] = tf.function(fn, reduce_retracing=True, autograph=False)
             return compiled[backend](*args, **kwargs)
 
+        wrapper.compiled_by_backend = compiled  # the tf.function / jax.jit objects, for trace counts
         return wrapper
 
     return wrap

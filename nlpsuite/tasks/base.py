@@ -25,6 +25,24 @@ from typing import Any, ClassVar
 from nlpsuite import training
 from nlpsuite.errors import NlpsuiteError, OptionError
 
+__all__ = [
+    "ASSETS_DIR",
+    "CONFIG_FILE",
+    "MODEL_FILE",
+    "RENAMED_OPTIONS",
+    "TASK_CLASSES",
+    "Task",
+    "TaskConfig",
+    "atomic_directory",
+    "atomic_write_text",
+    "config_from_dict",
+    "config_to_dict",
+    "get_task_class",
+    "load",
+    "read_json",
+    "render_model_card",
+]
+
 # Lazy, so `nlpsuite info` and one app never pay for importing every other task.
 TASK_CLASSES: dict[str, str] = {
     "ner": "nlpsuite.tasks.ner:NerTask",
@@ -94,6 +112,12 @@ class TaskConfig:
         for name in names:
             if getattr(self, name) < minimum:
                 raise OptionError(name, getattr(self, name), f"must be at least {minimum}")
+
+    def require_fraction(self, *names: str) -> None:
+        """Raises ``OptionError`` for the first option of ``names`` outside ``[0, 1)`` (a rate or a share)."""
+        for name in names:
+            if not 0 <= getattr(self, name) < 1:
+                raise OptionError(name, getattr(self, name), "must be in [0, 1)")
 
 
 # Options renamed since models were committed: config.json files that use an old name still load.
@@ -181,8 +205,6 @@ class Task:
 
     name: ClassVar[str] = ""
     config_class: ClassVar[type] = TaskConfig
-    # The make target that builds a default model; shown when a model is missing.
-    make_target: ClassVar[str] = ""
     # The dataset the committed model is trained on: what ``train`` and ``nlpsuite train`` use without data.
     default_data: ClassVar[str] = ""
 

@@ -396,6 +396,33 @@ def test_xla_compiled_matches_eager_tensorflow():
     assert np.all(np.isfinite(grad(tf.constant(x)).numpy()))
 
 
+@pytest.mark.skipif(BACKEND not in ("tensorflow", "jax"), reason="eager calls compile on TensorFlow and JAX")
+def test_eager_calls_compile_once_per_signature_and_match_uncompiled():
+    from nlpsuite.ops import crf as crf_module
+
+    compiled_ll, compiled_decode = crf_module._unary_log_likelihood, crf_module._unary_decode
+    traces = []
+    for seed in (14, 15, 16):  # same shapes and dtypes, new values
+        case = make_case(seed, lengths=(2, 5, 3))
+        x, trans, lengths, start, end = cast_args(case)
+        tags = case["tags"].astype("int32")
+        ll, _ = crf_log_likelihood(x, tags, lengths, trans, start, end)
+        decoded, best = crf_decode(x, trans, lengths, start, end)
+        # The same functions run op by op, uncompiled, give the same numbers.
+        plain_ll = compiled_ll.__wrapped__(x, tags, lengths, ops.cast(trans, x.dtype), start, end)
+        plain_decoded, plain_best = compiled_decode.__wrapped__(x, trans, lengths, start, end)
+        np.testing.assert_allclose(to_numpy(ll), to_numpy(plain_ll), rtol=1e-6, atol=1e-6)
+        np.testing.assert_array_equal(to_numpy(decoded), to_numpy(plain_decoded))
+        np.testing.assert_allclose(to_numpy(best), to_numpy(plain_best), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(to_numpy(ll), brute_log_likelihood(case), atol=1e-4)
+        if BACKEND == "tensorflow":
+            traces.append([f.compiled_by_backend["tensorflow"].experimental_get_tracing_count()
+                           for f in (compiled_ll, compiled_decode)])
+    if BACKEND == "tensorflow":
+        # The first call may trace (a signature new to this process); later calls reuse it.
+        assert traces[1] == traces[2] == traces[0], traces
+
+
 @pytest.mark.skipif(BACKEND != "jax", reason="jax.jit needs JAX")
 def test_jax_jit_matches_eager():
     import jax

@@ -57,7 +57,7 @@ def test_bundled_ticker_fan_chart_backtest_and_download(models_dir, tiny_model):
     by_label(at.select_slider, "Horizon").set_value(2).run()
     assert not at.exception and not at.error
     assert "next 2 trading days" in at.subheader[0].value
-    at.select_slider[0].set_value(1).run()
+    by_label(at.select_slider, "Horizon").set_value(1).run()
     assert "next 1 trading day" in at.subheader[0].value
 
 

@@ -8,6 +8,8 @@ from nlpsuite.data import conll
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import TaskConfig
 
+__all__ = ["OPTIMIZERS", "NerConfig"]
+
 OPTIMIZERS = ("adam", "nadam", "adamw", "sgd")
 TRAINING_SCHEMES = ("BIOES", "BIO", "BMES")
 
@@ -88,8 +90,7 @@ class NerConfig(TaskConfig):
         check_choice("cell", self.cell, ("lstm", "gru"))
         check_choice("char_encoder", self.char_encoder, ("cnn", "bilstm", "none"))
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        if not 0.0 <= self.dropout < 1.0:
-            raise OptionError("dropout", self.dropout, "must be in [0, 1)")
+        self.require_fraction("dropout")
         try:
             scheme = conll.normalize_scheme(self.scheme)
         except NlpsuiteError:

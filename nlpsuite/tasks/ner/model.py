@@ -21,6 +21,17 @@ from nlpsuite.ops.crf import crf_pairwise_decode, crf_pairwise_marginals
 from nlpsuite.tasks.ner.config import OPTIMIZERS
 from nlpsuite.tasks.ner.preprocess import CASING, NerPreprocessor
 
+__all__ = [
+    "CRF_LAYER",
+    "build_model",
+    "compile_model",
+    "decode_outputs",
+    "inference_function",
+    "input_dict",
+    "make_optimizer",
+    "without_optimizer",
+]
+
 CRF_LAYER = "crf"
 WORD_EMBEDDING = "word_embedding"
 

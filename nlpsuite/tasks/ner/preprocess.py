@@ -20,6 +20,21 @@ from nlpsuite.data.text import is_cjk
 from nlpsuite.data.vocab import OOV, PAD, Vocabulary
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "CASING",
+    "EOS",
+    "OOV",
+    "PAD",
+    "Batch",
+    "NerPreprocessor",
+    "bigrams",
+    "casing",
+    "embedding_matrix",
+    "load_vectors",
+    "normalize_word",
+    "pad_batch",
+]
+
 # Casing classes (Reimers & Gurevych 2017, plus CJK): a cheap signal that the lowercased word id loses.
 CASING = (
     "<pad>",
@@ -396,22 +411,6 @@ def embedding_matrix(
             found += 1
     matrix[0] = 0.0
     return matrix, found
-
-
-__all__ = [
-    "CASING",
-    "EOS",
-    "OOV",
-    "PAD",
-    "Batch",
-    "NerPreprocessor",
-    "bigrams",
-    "casing",
-    "embedding_matrix",
-    "load_vectors",
-    "normalize_word",
-    "pad_batch",
-]
 
 
 class TrainingBatches:

@@ -31,6 +31,8 @@ from nlpsuite.tasks.ner.preprocess import (
     load_vectors,
 )
 
+__all__ = ["NerTask", "Splits", "load_split", "load_training_splits", "looks_like_conll"]
+
 PREPROCESSOR_FILE = "preprocessor.json"
 # The model to suggest for text in another script (the two committed NER models).
 OTHER_MODELS = {"han": "the Chinese model", "latin": "the English model"}
@@ -166,7 +168,6 @@ class NerTask(Task):
 
     name: ClassVar[str] = "ner"
     config_class: ClassVar[type] = NerConfig
-    make_target: ClassVar[str] = "train-ner"
     default_data: ClassVar[str] = "conll2003"
 
     @property

@@ -36,6 +36,8 @@ from nlpsuite.data import corpus
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.poetry.preprocess import CharCodec
 
+__all__ = ["FormPlan", "Generator", "Options", "make_plan", "parse_options", "place_prompt", "rhyme_group", "sample"]
+
 OPTIONS = ("form", "acrostic", "rhyme", "temperature", "top_k", "top_p", "seed", "max_length")
 DEFAULT_MAX_LENGTH = 400
 MAX_ACROSTIC = 16

@@ -27,8 +27,21 @@ from typing import Any
 import keras
 import numpy as np
 
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.layers.recurrent import recurrent_stack
+
+__all__ = [
+    "LOGITS",
+    "NumpyStep",
+    "StepModel",
+    "architecture_of",
+    "build_model",
+    "build_step_model",
+    "compile_step",
+    "core_layer",
+    "state_bytes",
+    "zero_states",
+]
 
 EMBEDDING = "embedding"
 RECURRENT = "recurrent"
@@ -159,8 +172,7 @@ def compile_step(
     (``tf.function`` on TensorFlow, ``jax.jit`` over ``stateless_call`` on JAX) brings a step down
     to a fraction of a millisecond. Other backends call the model directly.
     """
-    if engine not in ("auto", "numpy", "keras"):
-        raise ValueError(f"engine must be auto, numpy or keras; got {engine!r}")
+    check_choice("engine", engine, ("auto", "numpy", "keras"))
     step = _compile_backend_step(step_model, engine)
     reserve = getattr(step_model.stack, "reserve", None)
     if reserve is None:
@@ -178,7 +190,9 @@ def _compile_backend_step(step_model: StepModel, engine: str) -> Callable[[np.nd
     if engine != "keras" and NumpyStep.supports(step_model.stack):
         return NumpyStep(step_model)
     if engine == "numpy":
-        raise ValueError("the NumPy step supports LSTM/GRU stacks with tanh/sigmoid activations only")
+        raise OptionError(
+            "engine", engine, "works for LSTM/GRU stacks with tanh/sigmoid activations only; use 'auto' or 'keras'"
+        )
     backend = keras.backend.backend()
     if backend == "tensorflow":
         import tensorflow as tf

@@ -29,6 +29,8 @@ from nlpsuite.data import corpus
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["POEM_EXTRAS", "CharCodec", "CorpusData", "PoemBatches", "TextWindows", "load_corpus"]
+
 EOS = "<eos>"
 FREE_POEM = "<poem>"
 FORM_MARKERS = {form: f"<{form}>" for form in corpus.FORMS}
@@ -155,7 +157,41 @@ class CharCodec:
 # batches
 
 
-class TextWindows(keras.utils.PyDataset):
+class _SampledBatches(keras.utils.PyDataset):
+    """``(x, y)`` batches of equal-length rows, ``y`` shifted by one character.
+
+    Training (``shuffle=True``) draws ``steps`` batches at random, seeded by epoch and batch so a
+    resumed run sees the same stream; evaluation walks the data once, in order. Subclasses say how
+    to draw a batch (``_sample``) and how to walk the data (``_ordered``, ``ordered_steps`` batches).
+    """
+
+    def __init__(self, batch_size: int, steps: int, shuffle: bool, seed: int, ordered_steps: int,
+                 **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.batch_size, self.shuffle, self.seed, self.epoch = batch_size, shuffle, seed, 0
+        self.steps = steps if shuffle else ordered_steps
+
+    def _sample(self, rng: np.random.Generator) -> np.ndarray:
+        raise NotImplementedError
+
+    def _ordered(self, index: int) -> np.ndarray:
+        raise NotImplementedError
+
+    def __len__(self) -> int:
+        return self.steps
+
+    def __getitem__(self, index: int):
+        if self.shuffle:
+            chunk = self._sample(np.random.default_rng([self.seed, self.epoch, index]))
+        else:
+            chunk = self._ordered(index)
+        return chunk[:, :-1], chunk[:, 1:]
+
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+
+
+class TextWindows(_SampledBatches):
     """``(x, y)`` batches of ``seq_len`` windows of running text, ``y`` shifted by one character.
 
     Training draws ``steps`` batches of windows at random offsets (seeded by epoch and batch, so a
@@ -163,83 +199,50 @@ class TextWindows(keras.utils.PyDataset):
     in order.
     """
 
-    def __init__(
-        self,
-        ids: np.ndarray,
-        seq_len: int,
-        batch_size: int,
-        steps: int = 0,
-        shuffle: bool = True,
-        seed: int = 0,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, ids: np.ndarray, seq_len: int, batch_size: int, steps: int = 0, shuffle: bool = True,
+                 seed: int = 0, **kwargs: Any) -> None:
         if len(ids) < seq_len + 2:
             raise NlpsuiteError(
                 f"text of {len(ids)} characters is shorter than seq_len={seq_len}; lower seq_len or give more text"
             )
-        self.ids, self.seq_len, self.batch_size = ids, seq_len, batch_size
-        self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+        self.ids, self.seq_len = ids, seq_len
         self.windows = (len(ids) - 1) // seq_len
-        self.steps = steps if shuffle else math.ceil(self.windows / batch_size)
+        super().__init__(batch_size, steps, shuffle, seed, math.ceil(self.windows / batch_size), **kwargs)
 
-    def __len__(self) -> int:
-        return self.steps
+    def _sample(self, rng: np.random.Generator) -> np.ndarray:
+        starts = rng.integers(0, len(self.ids) - self.seq_len - 1, self.batch_size)
+        return self._windows(starts)
 
-    def __getitem__(self, index: int):
-        if self.shuffle:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
-            starts = rng.integers(0, len(self.ids) - self.seq_len - 1, self.batch_size)
-        else:
-            first = index * self.batch_size
-            starts = np.arange(first, min(first + self.batch_size, self.windows)) * self.seq_len
-        offsets = starts[:, None] + np.arange(self.seq_len + 1)[None, :]
-        chunk = self.ids[offsets]
-        return chunk[:, :-1], chunk[:, 1:]
+    def _ordered(self, index: int) -> np.ndarray:
+        first = index * self.batch_size
+        return self._windows(np.arange(first, min(first + self.batch_size, self.windows)) * self.seq_len)
 
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
+    def _windows(self, starts: np.ndarray) -> np.ndarray:
+        return self.ids[starts[:, None] + np.arange(self.seq_len + 1)[None, :]]
 
 
-class PoemBatches(keras.utils.PyDataset):
+class PoemBatches(_SampledBatches):
     """``(x, y)`` batches of whole poems, one form per batch (equal lengths: no padding, no masks).
 
     Training draws ``steps`` batches: a form with probability proportional to its poem count, then
     ``batch_size`` poems of it. Evaluation (``shuffle=False``) walks every poem once.
     """
 
-    def __init__(
-        self,
-        rows: dict[str, np.ndarray],
-        batch_size: int,
-        steps: int = 0,
-        shuffle: bool = True,
-        seed: int = 0,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(**kwargs)
+    def __init__(self, rows: dict[str, np.ndarray], batch_size: int, steps: int = 0, shuffle: bool = True,
+                 seed: int = 0, **kwargs: Any) -> None:
         if not rows:
             raise NlpsuiteError("no poems to batch; check the data and the forms option")
-        self.rows, self.batch_size = rows, batch_size
-        self.shuffle, self.seed, self.epoch = shuffle, seed, 0
+        self.rows = rows
         self.forms = sorted(rows)
         counts = np.array([len(rows[f]) for f in self.forms], dtype="float64")
         self.weights = counts / counts.sum()
         self.plan = [(f, i) for f in self.forms for i in range(0, len(rows[f]), batch_size)]
-        self.steps = steps if shuffle else len(self.plan)
+        super().__init__(batch_size, steps, shuffle, seed, len(self.plan), **kwargs)
 
-    def __len__(self) -> int:
-        return self.steps
+    def _sample(self, rng: np.random.Generator) -> np.ndarray:
+        form = self.forms[rng.choice(len(self.forms), p=self.weights)]
+        return self.rows[form][rng.integers(0, len(self.rows[form]), self.batch_size)]
 
-    def __getitem__(self, index: int):
-        if self.shuffle:
-            rng = np.random.default_rng([self.seed, self.epoch, index])
-            form = self.forms[rng.choice(len(self.forms), p=self.weights)]
-            chunk = self.rows[form][rng.integers(0, len(self.rows[form]), self.batch_size)]
-        else:
-            form, first = self.plan[index]
-            chunk = self.rows[form][first : first + self.batch_size]
-        return chunk[:, :-1], chunk[:, 1:]
-
-    def on_epoch_end(self) -> None:
-        self.epoch += 1
+    def _ordered(self, index: int) -> np.ndarray:
+        form, first = self.plan[index]
+        return self.rows[form][first : first + self.batch_size]

@@ -13,6 +13,8 @@ from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = ["estimate_parameters", "parameter_count", "units_for_parameters"]
+
 TOLERANCE = 0.10  # the comparison's rule: within ±10% of the target
 MAX_UNITS = 4096
 

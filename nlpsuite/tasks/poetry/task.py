@@ -28,6 +28,8 @@ from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.poetry import preprocess
 from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
 
+__all__ = ["PoetryConfig", "PoetryTask"]
+
 CODEC_FILE = "codec.json"
 # The model to suggest for a prompt in another script (the two committed poetry models).
 OTHER_MODELS = {"han": "the Chinese verse model (poetry-zh)", "latin": "the English text model (poetry-en)"}
@@ -103,7 +105,6 @@ class PoetryTask(Task):
 
     name: ClassVar[str] = "poetry"
     config_class: ClassVar[type] = PoetryConfig
-    make_target: ClassVar[str] = "train-poetry"
     default_data: ClassVar[str] = "tang"
 
     # ------------------------------------------------------------------------------------ training

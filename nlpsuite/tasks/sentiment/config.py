@@ -5,8 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
-from nlpsuite.errors import OptionError
 from nlpsuite.tasks.base import TaskConfig
+
+__all__ = ["SentimentConfig"]
 
 
 @dataclasses.dataclass
@@ -60,5 +61,4 @@ class SentimentConfig(TaskConfig):
         super().validate()
         self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers")
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
-        if not 0 <= self.dropout < 1:
-            raise OptionError("dropout", self.dropout, "must be in [0, 1)")
+        self.require_fraction("dropout")

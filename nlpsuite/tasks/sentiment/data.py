@@ -18,6 +18,8 @@ from nlpsuite.data.tokenize import pad
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 
+__all__ = ["DATASET_LAYOUTS", "Splits", "length_batches", "load_splits", "make_dataset", "read_split"]
+
 # Named datasets whose files do not follow train/dev/test: which file is the evaluation split, and
 # label names. ``dev: None`` means a validation split is carved from train.
 DATASET_LAYOUTS: dict[str, dict[str, Any]] = {

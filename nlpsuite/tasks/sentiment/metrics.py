@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+__all__ = ["classification_metrics", "expected_calibration_error"]
+
 ECE_BINS = 15
 
 

@@ -12,6 +12,8 @@ from nlpsuite.layers import AttentionPooling
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 
+__all__ = ["build_model", "compile_forward", "compiled_model"]
+
 
 def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> keras.Model:
     """Embedding -> recurrent stack -> pooling -> Dense(classes, softmax)."""

@@ -23,6 +23,8 @@ from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_data
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
 from nlpsuite.tasks.sentiment.model import compile_forward, compiled_model
 
+__all__ = ["SentimentTask"]
+
 PREDICT_BATCH = 256
 # The model to suggest for text in another script (the two committed sentiment models).
 OTHER_MODELS = {"han": "the Chinese model", "latin": "the English model"}
@@ -33,7 +35,6 @@ class SentimentTask(Task):
 
     name: ClassVar[str] = "sentiment"
     config_class: ClassVar[type] = SentimentConfig
-    make_target: ClassVar[str] = "train-sentiment"
     default_data: ClassVar[str] = "sst2"
 
     @property

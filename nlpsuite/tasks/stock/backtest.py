@@ -30,6 +30,28 @@ from nlpsuite.tasks.stock import features as F
 from nlpsuite.tasks.stock.conformal import Recalibrated
 from nlpsuite.tasks.stock.garch import GarchForecaster
 
+__all__ = [
+    "DriftForecaster",
+    "EmpiricalQuantileForecaster",
+    "Forecasts",
+    "ModelForecaster",
+    "NaiveForecaster",
+    "SeasonalNaiveForecaster",
+    "WalkForwardResult",
+    "WindowBank",
+    "block_starts",
+    "collect",
+    "full_report",
+    "make_baselines",
+    "pinball",
+    "predict_array",
+    "recalibrate",
+    "score",
+    "score_horizon",
+    "summarise",
+    "walk_forward",
+]
+
 QUANTILES = (0.1, 0.5, 0.9)
 LOW, MID, HIGH = 0, 1, 2
 

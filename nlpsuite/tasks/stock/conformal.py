@@ -31,6 +31,8 @@ import numpy as np
 
 from nlpsuite.tasks.stock import features as F
 
+__all__ = ["Recalibrated", "trailing_quantile"]
+
 # The outer quantiles move (10% and 90% at indices 0 and 2); the median (index 1) stays.
 OUTER = ((0, 0.1), (2, 0.9))
 MIN_GAP = 1e-6

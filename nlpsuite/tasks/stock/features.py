@@ -38,6 +38,22 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nlpsuite.data.prices import PriceSeries
+from nlpsuite.errors import OptionError
+
+__all__ = [
+    "FEATURES",
+    "Prepared",
+    "Scaler",
+    "daily_variances",
+    "first_origin",
+    "origin_scale",
+    "per_row_features",
+    "prepare",
+    "targets",
+    "trailing_mean",
+    "unit",
+    "windows",
+]
 
 # RiskMetrics' daily decay (half-life ~11 days) and a slow one (half-life ~115 days).
 FAST_DECAY = 0.94
@@ -196,7 +212,7 @@ def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequen
     origins = np.asarray(origins, dtype=np.int64)
     unknown = [name for name in features if name not in FEATURES]
     if unknown:
-        raise ValueError(f"unknown feature(s) {unknown}; known: {FEATURES}")
+        raise OptionError("features", ",".join(features), f"has unknown feature(s) {unknown}; known: {FEATURES}")
     if origins.size == 0:
         return np.zeros((0, lookback, len(features)), dtype=np.float32)
     if origins.min() < lookback - 1 or origins.max() >= len(data):

@@ -35,7 +35,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nlpsuite.errors import OptionError
 from nlpsuite.tasks.stock import features as F
+
+__all__ = ["GarchFit", "GarchForecaster", "fit_garch", "one_day_variance", "quantiles"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 # arch's optimiser is best conditioned for returns in percent.
@@ -134,8 +137,10 @@ class GarchForecaster:
     point = False
 
     def __init__(self, refit_every: int = 20, window: int = 1000, min_returns: int = 100) -> None:
-        if refit_every < 1 or window < 2:
-            raise ValueError(f"refit_every must be >= 1 and window >= 2, got {refit_every}, {window}")
+        if refit_every < 1:
+            raise OptionError("refit_every", refit_every, "must be at least 1")
+        if window < 2:
+            raise OptionError("window", window, "must be at least 2")
         self.refit_every = int(refit_every)
         self.window = int(window)
         self.min_returns = int(min_returns)

@@ -17,6 +17,8 @@ from nlpsuite.layers import MonotoneQuantiles
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.stock.features import FEATURES
 
+__all__ = ["build_model", "compile_model", "pinball_loss"]
+
 
 def build_model(
     lookback: int,

@@ -26,6 +26,8 @@ from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
 from nlpsuite.tasks.stock.model import build_model, compile_model
 
+__all__ = ["StockConfig", "StockTask", "feature_names", "walk_forward"]
+
 BUNDLED = ",".join(prices.BOKEH_PREFIX + t for t in prices.BOKEH_TICKERS)
 
 
@@ -138,7 +140,6 @@ class StockTask(Task):
 
     name: ClassVar[str] = "stock"
     config_class: ClassVar[type] = StockConfig
-    make_target: ClassVar[str] = "train-stock"
     default_data: ClassVar[str] = BUNDLED
 
     # ------------------------------------------------------------------------------------ training

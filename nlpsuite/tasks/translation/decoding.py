@@ -28,6 +28,8 @@ import numpy as np
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.translation.preprocess import END_ID, START_ID
 
+__all__ = ["Decoder", "Hypothesis", "length_normalizer"]
+
 NEG_INF = -1e30
 
 

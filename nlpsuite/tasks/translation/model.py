@@ -22,6 +22,8 @@ from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.translation.preprocess import PAD_ID
 
+__all__ = ["ATTENTIONS", "TranslationModel", "masked_accuracy", "masked_loss"]
+
 ATTENTIONS = ("luong", "bahdanau")
 
 

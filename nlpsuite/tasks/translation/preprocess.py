@@ -21,6 +21,16 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError
 
+__all__ = [
+    "SubwordTokenizer",
+    "chunks",
+    "learn_vocabulary",
+    "length_batches",
+    "make_dataset",
+    "pad_batch",
+    "teacher_forcing_arrays",
+]
+
 PAD_ID, UNK_ID, START_ID, END_ID = 0, 1, 2, 3
 SPECIAL_IDS = (PAD_ID, START_ID, END_ID)
 

@@ -35,6 +35,8 @@ from nlpsuite.tasks.translation.preprocess import (
     pad_batch,
 )
 
+__all__ = ["TranslationConfig", "TranslationTask"]
+
 SPLIT_FILE = "split.json"
 # Inputs longer than this (in subwords) are cut: the model never saw anything close in training.
 MAX_SOURCE_TOKENS = 200
@@ -112,8 +114,7 @@ class TranslationConfig(TaskConfig):
         self.require_at_least(16, "source_vocabulary_size", "target_vocabulary_size")
         self.require_at_least(2, "max_length")
         self.require_at_least(1, "beam_size")
-        if not 0 <= self.label_smoothing < 1:
-            raise OptionError("label_smoothing", self.label_smoothing, "must be in [0, 1)")
+        self.require_fraction("label_smoothing")
 
 
 class TranslationTask(Task):
@@ -133,7 +134,6 @@ class TranslationTask(Task):
 
     name: ClassVar[str] = "translation"
     config_class: ClassVar[type] = TranslationConfig
-    make_target: ClassVar[str] = "train-translation"
     default_data: ClassVar[str] = "spa-eng"
 
     @functools.cached_property
@@ -544,6 +544,3 @@ def _float_option(options: dict, key: str, default: float, low: float, high: flo
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= float(value) <= high:
         raise OptionError(key, value, f"must be a number from {low} to {high}")
     return float(value)
-
-
-__all__ = ["TranslationConfig", "TranslationTask"]
