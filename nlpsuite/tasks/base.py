@@ -38,6 +38,7 @@ __all__ = [
     "config_from_dict",
     "config_to_dict",
     "get_task_class",
+    "without_optimizer",
     "load",
     "read_json",
     "render_model_card",
@@ -284,7 +285,9 @@ class Task:
         return directory
 
     def save_model(self, directory: Path) -> None:
-        self.model.save(directory / MODEL_FILE)
+        """Saves the network without its optimizer state: Adam's two moments would triple the file, a
+        loaded task only predicts, and training restarts read ``<out>.ckpt``, not the saved model."""
+        without_optimizer(self.model).save(directory / MODEL_FILE)
 
     @classmethod
     def load_model(cls, directory: Path) -> Any:
@@ -385,3 +388,32 @@ def render_model_card(name: str, info: Mapping[str, Any], config: Any,
         lines += ["", note] if note.startswith("#") else [f"- {note}"]
     lines.append("")
     return "\n".join(lines)
+
+
+def without_optimizer(model: Any, build_inputs: Any = None) -> Any:
+    """The same network and weights, uncompiled, so ``model.save`` writes no optimizer slots.
+
+    ``keras.models.clone_model`` would copy the optimizer too; ``from_config`` builds an uncompiled twin.
+
+    Args:
+        model: a built Keras model, compiled or not (an uncompiled one is returned as is).
+        build_inputs: inputs to call a subclassed twin on once, so it has weights to set (functional
+            models are built by ``from_config``).
+
+    Example:
+
+    >>> import keras, numpy as np
+    >>> inputs = keras.Input((3,))
+    >>> model = keras.Model(inputs, keras.layers.Dense(2)(inputs))
+    >>> model.compile(optimizer="adam", loss="mse")
+    >>> twin = without_optimizer(model)
+    >>> twin.optimizer is None, all(np.array_equal(a, b) for a, b in zip(twin.get_weights(), model.get_weights()))
+    (True, True)
+    """
+    if getattr(model, "optimizer", None) is None:
+        return model
+    twin = type(model).from_config(model.get_config())
+    if not twin.built and build_inputs is not None:
+        twin(build_inputs)
+    twin.set_weights(model.get_weights())
+    return twin

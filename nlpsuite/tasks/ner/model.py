@@ -29,20 +29,10 @@ __all__ = [
     "inference_function",
     "input_dict",
     "make_optimizer",
-    "without_optimizer",
 ]
 
 CRF_LAYER = "crf"
 WORD_EMBEDDING = "word_embedding"
-
-
-def without_optimizer(model: Any) -> Any:
-    """The same network and weights, uncompiled, so ``save`` writes no optimizer slots."""
-    if getattr(model, "optimizer", None) is None:
-        return model
-    clone = keras.models.clone_model(model)
-    clone.set_weights(model.get_weights())
-    return clone
 
 
 def build_model(

@@ -20,7 +20,7 @@ from nlpsuite.data import conll, registry
 from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.text import cjk_ratio, tokenize
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import MODEL_FILE, Task
+from nlpsuite.tasks.base import Task
 from nlpsuite.tasks.ner import model as ner_model
 from nlpsuite.tasks.ner.config import NerConfig
 from nlpsuite.tasks.ner.preprocess import (
@@ -414,10 +414,6 @@ class NerTask(Task):
             raise NlpsuiteError(f"cannot read {path} ({exc}); retrain the model") from None
         return {"preprocessor": NerPreprocessor.from_dict(data)}
 
-    def save_model(self, directory: Path) -> None:
-        """Saves the network without its optimizer state (a third of the size; training restarts use the
-        checkpoints in ``<out>.ckpt``, not the saved model)."""
-        ner_model.without_optimizer(self.model).save(directory / MODEL_FILE)
 
 
 def looks_like_conll(text: str) -> bool:

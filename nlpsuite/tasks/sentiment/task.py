@@ -17,7 +17,7 @@ from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.tokenize import Tokenizer, default_tokenizer, detect_language, pad, truncate
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import MODEL_FILE, Task, read_json
+from nlpsuite.tasks.base import Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
@@ -236,16 +236,6 @@ class SentimentTask(Task):
         return probability - self._probabilities(variants)[:, label]
 
     # -- saving
-    def save_model(self, directory: Path) -> None:
-        """Saves the weights without the optimizer: its moments would triple the file, and a loaded
-        task only predicts."""
-        model = self.model
-        if getattr(model, "optimizer", None) is not None:
-            # from_config gives an uncompiled twin (clone_model would copy the optimizer too).
-            model = type(self.model).from_config(self.model.get_config())
-            model.set_weights(self.model.get_weights())
-        model.save(directory / MODEL_FILE)
-
     def save_assets(self, directory: Path) -> None:
         self.vocab.save(directory / "vocab.json")
         (directory / "tokenizer.json").write_text(

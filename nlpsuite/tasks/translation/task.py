@@ -343,15 +343,11 @@ class TranslationTask(Task):
 
     # --------------------------------------------------------------------------------------- saving
     def save_model(self, directory: Path) -> None:
-        """Saves the weights without the optimizer state (Adam's two slots would triple the file)."""
-        from nlpsuite.tasks.base import MODEL_FILE
+        """Saves the network without its optimizer state (a subclassed model: built on a dummy pair)."""
+        from nlpsuite.tasks.base import MODEL_FILE, without_optimizer
 
-        model = self.model
-        if getattr(model, "optimizer", None) is not None:
-            model = TranslationModel.from_config(self.model.get_config())
-            model((np.ones((1, 2), "int32"), np.ones((1, 2), "int32")))
-            model.set_weights(self.model.get_weights())
-        model.save(directory / MODEL_FILE)
+        dummy = (np.ones((1, 2), "int32"), np.ones((1, 2), "int32"))
+        without_optimizer(self.model, dummy).save(directory / MODEL_FILE)
 
     def save_assets(self, directory: Path) -> None:
         self.source_tokenizer.save(directory, "source")
