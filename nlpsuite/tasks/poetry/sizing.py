@@ -24,8 +24,9 @@ def parameter_count(vocab_size: int, config: Any, units: int | None = None) -> i
     Example:
 
     >>> from nlpsuite.tasks.poetry.task import PoetryConfig
-    >>> parameter_count(65, PoetryConfig(architecture="gru", units=32, num_layers=1, embedding_dim=16))
-    11393
+    >>> config = PoetryConfig(architecture="gru", units=32, num_layers=1, embedding_dim=16)
+    >>> parameter_count(65, config)  # embedding 65*16 + GRU 3*(16*32 + 32*32) + 2*3*32 + Dense 32*65 + 65
+    7985
     """
     from nlpsuite.tasks.poetry.model import build_model
 
