@@ -269,7 +269,7 @@ def check_labels(examples: Iterable[Example], known: Sequence[str], source: str)
     >>> check_labels([Example("fine", "neutral", line=4)], ["negative", "positive"], "test.tsv")
     Traceback (most recent call last):
     ...
-    nlpsuite.errors.NlpsuiteError: test.tsv, line 4: label 'neutral' was not seen in training (known: negative, ...; fix the label or retrain
+    nlpsuite.errors.NlpsuiteError: test.tsv, line 4: label 'neutral' was not seen in training ...
     """
     known_set = set(known)
     for example in examples:
