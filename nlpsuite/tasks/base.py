@@ -282,12 +282,8 @@ class Task:
                 trains (None = keep none).
             resume: continue from the checkpoint an interrupted run left in ``<out>.ckpt``.
 
-        Example:
-
-        >>> import nlpsuite
-        >>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
-        >>> task = SentimentTask.train("sst2", SentimentConfig(epochs=1))  # doctest: +SKIP
-        >>> task.save("saved_models/my-sentiment")  # doctest: +SKIP
+        The package docstring (``help(nlpsuite)``) and each task class show a runnable train -> save ->
+        load -> predict on a tiny file; ``nlpsuite train TASK --data DATA --out DIR`` is the same call.
         """
         config = config if config is not None else cls.config_class()
         config.validate()
