@@ -201,10 +201,24 @@ class NerTask(Task):
 
     Example:
 
-    >>> import nlpsuite
-    >>> task = nlpsuite.load("saved_models/ner-en")  # doctest: +SKIP
-    >>> task.predict(["Angela Merkel visited Paris."])[0]["entities"][0]["type"]  # doctest: +SKIP
-    'PER'
+    ``NerTask.train(data, config)`` fits one (see the package docstring for train -> save -> load). Here a
+    task is put together from a preprocessor and an untrained network, to show the shapes of the results:
+
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> from nlpsuite.tasks.ner.model import build_model
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> sentences = [Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
+    ...                    predict_jit=False)
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> result = task.predict(["Anna visited Rome."])[0]
+    >>> result["text"], all(result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
+    ('Anna visited Rome.', True)
+    >>> tags = task.tag([["Anna", "visited", "Rome"]])[0]  # in the data's scheme, BIO
+    >>> len(tags), set(tags) <= {"O", "B-PER", "I-PER", "B-LOC", "I-LOC"}
+    (3, True)
     """
 
     name: ClassVar[str] = "ner"
