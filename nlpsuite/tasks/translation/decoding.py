@@ -35,7 +35,19 @@ NEG_INF = -1e30
 
 @dataclasses.dataclass
 class Hypothesis:
-    """One decoded output: token ids (without start/end), scores and per-step attention weights."""
+    """One decoded output: token ids (without start/end), scores and per-step attention weights.
+
+    Args:
+        tokens: target ids, without start and end.
+        log_prob: summed log-probability.
+        score: ``log_prob`` divided by ``length_normalizer``.
+        finished: whether it ended with ``[END]``.
+        attention: optional per-step attention weights.
+
+    Example:
+    >>> Hypothesis([5, 6], log_prob=-1.5, score=-1.2, finished=True).tokens
+    [5, 6]
+    """
 
     tokens: list[int]
     log_prob: float
@@ -45,7 +57,12 @@ class Hypothesis:
 
 
 def length_normalizer(length: int | np.ndarray, alpha: float) -> Any:
-    """GNMT's length penalty ``((5 + length) / 6) ** alpha``; alpha 0 scores by raw log-probability."""
+    """GNMT's length penalty ``((5 + length) / 6) ** alpha``; alpha 0 scores by raw log-probability.
+
+    Example:
+    >>> round(float(length_normalizer(7, 0.6) ** (1 / 0.6)), 6), float(length_normalizer(7, 0.0))
+    (2.0, 1.0)
+    """
     return ((5.0 + np.asarray(length, dtype="float64")) / 6.0) ** alpha
 
 
