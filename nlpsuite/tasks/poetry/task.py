@@ -66,6 +66,12 @@ class PoetryConfig(TaskConfig):
         form_samples: poems sampled by ``evaluate`` for ``form_validity``.
         init_from: a saved poetry model folder to continue training from (its vocabulary and
             weights; the architecture options must match it). The optimizer starts afresh.
+
+    Example:
+    >>> config = PoetryConfig(architecture="rwkv", units=64, num_layers=2)
+    >>> config.validate()
+    >>> config.forms
+    ['wujue', 'qijue', 'wulv', 'qilv']
     """
 
     epochs: int = 30

@@ -61,6 +61,14 @@ class StockConfig(TaskConfig):
         garch_window: trailing days each GARCH fit sees.
         conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
             90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
+
+    Example:
+    >>> config = StockConfig(lookback=20, horizon=5)
+    >>> config.validate()
+    >>> StockConfig(train_end="31/12/2007").validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: train_end must be a date YYYY-MM-DD (or empty for none) (got '31/12/2007')
     """
 
     epochs: int = 40

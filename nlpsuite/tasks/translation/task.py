@@ -78,6 +78,13 @@ class TranslationConfig(TaskConfig):
         steps_per_epoch: optimizer steps between dev checks/checkpoints (0 = one pass over the data).
         init_from: a saved translation model to continue training from (its vocabularies and weights; the
             architecture options must match it).
+
+    Example:
+    >>> TranslationConfig(direction="zh-en", beam_size=8).validate()
+    >>> TranslationConfig(direction="spa-fra").validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: direction must have English on exactly one side, ... (got 'spa-fra')
     """
 
     direction: str = "spa-en"
