@@ -206,8 +206,8 @@ class TextWindows(keras.utils.PyDataset):
     >>> import numpy as np
     >>> windows = TextWindows(np.arange(10, dtype="int32"), seq_len=4, batch_size=2, shuffle=False)
     >>> x, y = windows[0]
-    >>> len(windows), x.tolist(), y.tolist()  # y is x shifted by one character
-    (2, [[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
+    >>> len(windows), x.tolist(), y.tolist()  # one batch of the two whole windows; y is x shifted by one
+    (1, [[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
     """
 
     def __init__(
