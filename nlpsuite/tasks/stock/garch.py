@@ -128,6 +128,17 @@ class GarchForecaster:
 
     Fits are cached by refit row and the exact returns they saw, so the walk-forward's blocks and
     several calls on the same series never refit the same window twice.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock import features as F
+    >>> rng = np.random.default_rng(0)
+    >>> data = F.prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400),
+    ...                              50 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))))
+    >>> q = GarchForecaster(refit_every=100, window=300).forecast(data, np.array([399]), horizon=4)[0]
+    >>> bool(np.all(np.diff(q[:, 2] - q[:, 0]) > 0))  # the 80% band widens with the horizon
+    True
     """
 
     name = "garch"
