@@ -553,7 +553,22 @@ class WindowBank:
 
 def block_starts(datas: Sequence[F.Prepared], lookback: int, min_train: int, refit_every: int) -> list[np.datetime64]:
     """Refit dates: from row ``min_train`` of the earliest series, every ``refit_every`` trading
-    dates."""
+    dates.
+
+    Args:
+        datas: the prepared series.
+        lookback: window length (the first origin is ``first_origin(lookback)``).
+        min_train: rows of the earliest series before the first refit.
+        refit_every: trading dates between refits.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400), np.ones(400)))
+    >>> [str(d) for d in block_starts([data], lookback=20, min_train=300, refit_every=40)]
+    ['2020-10-27', '2020-12-06', '2021-01-15']
+    """
     usable = [d for d in datas if len(d) > min_train]
     if not usable:
         return []
@@ -565,6 +580,24 @@ def block_starts(datas: Sequence[F.Prepared], lookback: int, min_train: int, ref
 
 @dataclass
 class WalkForwardResult:
+    """What ``walk_forward`` returns: every block's forecasts, the refit count and time, the last model.
+
+    Args:
+        forecasts: outcomes and quantiles at every walk-forward origin.
+        refits: how many times the model was refitted.
+        seconds: wall-clock time of the whole walk.
+        model: the model of the last block.
+        scaler: the feature scaler of the last block.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.tasks.stock.features import Scaler
+    >>> empty = Forecasts(np.array([], object), np.array([], "datetime64[D]"), np.zeros((0, 1)),
+    ...                   np.zeros((0, 1), bool), {})
+    >>> WalkForwardResult(empty, refits=0, seconds=0.0, model=None, scaler=Scaler(np.zeros(1), np.ones(1))).refits
+    0
+    """
+
     forecasts: Forecasts
     refits: int
     seconds: float

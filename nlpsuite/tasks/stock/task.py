@@ -341,7 +341,14 @@ def _check_walk_forward(datas: list[F.Prepared], config: StockConfig) -> None:
 
 
 def feature_names(config: StockConfig) -> tuple[str, ...]:
-    """The model's input features: ``config.features`` or, when empty, every one."""
+    """The model's input features: ``config.features`` or, when empty, every one.
+
+    Example:
+    >>> feature_names(StockConfig(features="return, vol_path"))
+    ('return', 'vol_path')
+    >>> len(feature_names(StockConfig(features=""))) == len(F.FEATURES)
+    True
+    """
     if not config.features.strip():
         return F.FEATURES
     names = tuple(n.strip() for n in config.features.split(",") if n.strip())
