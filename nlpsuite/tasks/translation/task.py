@@ -142,9 +142,9 @@ class TranslationTask(Task):
     ...     direction="toy-en", source_vocabulary_size=30, target_vocabulary_size=30, embedding_dim=8, units=16,
     ...     attention_units=8, dropout=0.0, label_smoothing=0.0, dev_fraction=0.1, test_fraction=0.1,
     ...     dev_bleu_sentences=4, steps_per_epoch=4, epochs=1, batch_size=16, learning_rate=0.01, beam_size=2)
-    >>> task = TranslationTask.train("toy.txt", config)
-    Epoch 1/1
-    ...
+    >>> task = TranslationTask.train("toy.txt", config)  # the dev BLEU, then Keras' line for the epoch
+    epoch 1: dev_bleu = ...
+    4/4 - ... - loss: ... - dev_bleu: ...
     >>> result = task.predict(["two one."], num_results=2)[0]
     >>> result["source"], len(result["nbest"]), result["nbest"][0]["translation"] == result["translation"]
     ('two one.', 2, True)
