@@ -475,7 +475,24 @@ def summarise(by_horizon: dict[str, dict[str, float]]) -> dict[str, float]:
 
 
 def full_report(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
-    """Pooled scores, headline numbers and one block per series."""
+    """Pooled scores, headline numbers and one block per series.
+
+    Args:
+        forecasts: outcomes and quantiles (``collect``; ``Forecasts.concat`` for several series).
+        horizon: days ahead.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> model = EmpiricalQuantileForecaster(window=100)
+    >>> model.name = "model"  # report the empirical baseline as if it were the model
+    >>> report = full_report(collect(data, np.arange(150, 290), 2, [model, NaiveForecaster()]), 2)
+    >>> report["origins"], report["first_origin"], sorted(report["by_horizon"])
+    (140, '2020-05-30', ['1', '2'])
+    """
     pooled = score(forecasts, horizon)
     report: dict[str, Any] = {
         **summarise(pooled["by_horizon"]),
