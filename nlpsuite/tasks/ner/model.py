@@ -260,10 +260,10 @@ def decode_outputs(outputs: Any, with_marginals: bool) -> Any:
     Example:
     >>> import numpy as np
     >>> from nlpsuite.layers import CRF
-    >>> outputs = CRF(2)(np.array([[[3.0, 0.0], [0.0, 3.0]]], "float32"))
-    >>> tags, marginals = decode_outputs(outputs, with_marginals=True)
-    >>> np.asarray(tags).tolist(), np.asarray(marginals).shape
-    ([[0, 1]], (1, 2, 2))
+    >>> emissions = np.eye(5, dtype="float32")[None, [1, 3, 0]] * 5.0  # B-X, E-X, O of five BIOES tags
+    >>> (tags,) = decode_outputs(CRF(5, transitions_initializer="zeros")(emissions), with_marginals=False)
+    >>> np.asarray(tags).tolist()  # with_marginals=True adds the posteriors (see ``inference_function``)
+    [[1, 3, 0]]
     """
     potentials, mask = split_crf_output(outputs)
     tags, _ = crf_pairwise_decode(potentials, mask)
