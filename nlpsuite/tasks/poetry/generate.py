@@ -400,6 +400,21 @@ class Generator:
         step: an ``(ids, states) -> (logits, new_states)`` callable to use instead of the model's (an
             exported step run by LiteRT / ONNX Runtime); ``model`` is then unused and may be None.
         initial_states: with ``step``, returns the zero states one generation starts from.
+
+    Example:
+
+    Even an untrained model writes an exact form: the layout, the punctuation and the acrostic are
+    enforced while sampling, not learned.
+
+    >>> from nlpsuite.data import corpus
+    >>> from nlpsuite.tasks.poetry.model import build_model
+    >>> from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData
+    >>> poems = [("wujue", "床前明月光，疑是地上霜。举头望明月，低头思故乡。")]
+    >>> codec = CharCodec.build(CorpusData("poems", {"train": poems, "dev": [], "test": []}), 100, 1)
+    >>> model = build_model(len(codec), embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0)
+    >>> text = "".join(Generator(model, codec).stream("床", form="wujue", acrostic="床疑举低", seed=0))
+    >>> corpus.check_form(text, "wujue", acrostic="床疑举低")
+    True
     """
 
     def __init__(self, model: Any, codec: CharCodec, simplified: bool = True, engine: str = "auto",

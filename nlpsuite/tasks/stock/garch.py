@@ -54,6 +54,13 @@ class GarchFit:
         beta: weight of yesterday's variance.
         nu: Student-t degrees of freedom (> 2; ``inf`` for the normal fallback).
         next_variance: ``s2[R+1]`` given rows ``<= R``.
+
+    Example:
+    >>> fit = GarchFit(row=0, mu=0.0, omega=0.01, alpha=0.05, beta=0.9, nu=float("inf"), next_variance=1.0)
+    >>> np.round(fit.z(), 4).tolist()  # normal shocks
+    [-1.2816, 0.0, 1.2816]
+    >>> np.round(GarchFit(0, 0.0, 0.01, 0.05, 0.9, 5.0, 1.0).z(), 4).tolist()  # Student-t, scaled to unit variance
+    [-1.1432, 0.0, 1.1432]
     """
 
     row: int
