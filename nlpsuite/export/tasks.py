@@ -110,6 +110,7 @@ def sentiment_graphs(task: Any, loop_batch: int | None) -> Graphs:
 
 
 def sentiment_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Routes the task's forward pass through ``functions["classify"]`` (see ``ner_attach``'s example)."""
     classify = functions["classify"]
     task._forward = lambda token_ids: classify(token_ids=token_ids)["probabilities"]
 
@@ -150,6 +151,7 @@ class _PredictOnBatch:
 
 
 def stock_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Puts ``functions["forecast"]`` where the task calls ``model.predict_on_batch`` (see ``ner_attach``)."""
     forecast = functions["forecast"]
     task.model = _PredictOnBatch(lambda x: forecast(window=x)["quantiles"])
 
@@ -192,6 +194,7 @@ class _StepSequence:
 
 
 def poetry_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Gives the task a ``Generator`` that steps through ``functions["step"]`` (see ``ner_attach``)."""
     from nlpsuite.tasks.poetry.generate import Generator
 
     run = functions["step"]
@@ -265,6 +268,7 @@ class _Seq2Seq:
 
 
 def translation_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Gives the task a ``Decoder`` over ``functions["encode"]`` and ``["decode_step"]`` (see ``ner_attach``)."""
     from nlpsuite.tasks.translation.decoding import Decoder
 
     decoder = Decoder(_Seq2Seq(functions["encode"], functions["decode_step"]))
