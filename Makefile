@@ -26,11 +26,12 @@ app: install
 	$(BIN)/python -m streamlit run apps/Home.py --server.port $(PORT) --server.headless true \
 	    --browser.gatherUsageStats false
 
-# The whole suite on TensorFlow, the `>>>` examples of the public layers and ops as doctests, then
-# the backend-agnostic layer and op tests again on JAX.
+# The whole suite on TensorFlow, every `>>>` example in the package as a doctest (conftest.py runs each
+# in a temp folder with an empty NLPSUITE_DATA_DIR, as on a fresh machine), then the backend-agnostic
+# layer and op tests again on JAX.
 test: install
 	$(BIN)/python -m pytest -q -p no:cacheprovider
-	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules nlpsuite/layers nlpsuite/ops
+	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules nlpsuite
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -p no:cacheprovider -m backend_agnostic tests/layers tests/ops
 
 test-browser: install

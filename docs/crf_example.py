@@ -1,8 +1,7 @@
 import keras
 import numpy as np
 
-from nlpsuite.layers import CRF
-from nlpsuite.layers.crf import CRFDecode, CRFLoss
+from nlpsuite.layers import CRF, CRFDecode, CRFLoss
 
 tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC"]
 tokens = keras.Input(shape=(None,), dtype="int32")

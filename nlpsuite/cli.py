@@ -55,6 +55,11 @@ def quiet_native_logs() -> Iterator[None]:
 
     The lines are written by C++ straight to file descriptor 2, so no Python setting reaches them: fd 2 is
     pointed at a pipe whose reader forwards every other line (``error: ...`` included) to the real stderr.
+
+    Example:
+    >>> with quiet_native_logs():
+    ...     print("stdout is untouched")
+    stdout is untouched
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # still honoured by the parts of TF that log through it
     logging.getLogger("absl").setLevel(logging.ERROR)  # Python-side absl warnings (e.g. "WARNING:absl:...")
@@ -91,6 +96,13 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``nlpsuite`` argument parser: ``train``, ``evaluate``, ``predict``, ``export`` and ``info``.
+
+    Example:
+    >>> args = build_parser().parse_args(["train", "ner", "--epochs", "2", "--set", "units=64"])
+    >>> args.command, args.epochs
+    ('train', 2)
+    """
     parser = _Parser(prog="nlpsuite", description="Keras 3 sequence-model applications.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -233,6 +245,14 @@ def as_flags(options: Collection[str]) -> Iterator[None]:
 
     The library names the argument (``cell must be 'gru' or 'lstm' (got 'rnn')``); on the command line the
     same error reads ``--set cell=rnn: cell must be 'gru' or 'lstm'``.
+
+    Example:
+    >>> from nlpsuite.errors import check_choice
+    >>> with as_flags({"cell"}):
+    ...     check_choice("cell", "rnn", ("gru", "lstm"))
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --set cell=rnn: cell must be 'gru' or 'lstm'
     """
     try:
         yield
@@ -243,7 +263,12 @@ def as_flags(options: Collection[str]) -> Iterator[None]:
 
 
 def flag_text(option: str, value: Any) -> str:
-    """How ``option=value`` is typed on the command line: ``--epochs 0``, ``--set cell=rnn``."""
+    """How ``option=value`` is typed on the command line: ``--epochs 0``, ``--set cell=rnn``.
+
+    Example:
+    >>> flag_text("epochs", 0), flag_text("jit_compile", True), flag_text("forms", ["wujue", "qijue"])
+    ('--epochs 0', '--set jit_compile=true', '--set forms=wujue,qijue')
+    """
     if isinstance(value, bool) or value is None:
         text = str(value).lower() if value is not None else "none"
     elif isinstance(value, (list, tuple)):
@@ -256,7 +281,16 @@ def flag_text(option: str, value: Any) -> str:
 
 
 def parse_key_values(pairs: Sequence[str]) -> dict[str, str]:
-    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` with a clear error for a pair without ``=``."""
+    """``["a=1", "b=x"]`` -> ``{"a": "1", "b": "x"}`` with a clear error for a pair without ``=``.
+
+    Example:
+    >>> parse_key_values(["units=64", "cell=gru"])
+    {'units': '64', 'cell': 'gru'}
+    >>> parse_key_values(["units"])
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --set 'units': expected KEY=VALUE
+    """
     result = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -267,7 +301,18 @@ def parse_key_values(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def apply_overrides(config: Any, overrides: Mapping[str, str]) -> Any:
-    """Returns a copy of ``config`` with ``--set KEY=VALUE`` strings applied, typed by the dataclass fields."""
+    """Returns a copy of ``config`` with ``--set KEY=VALUE`` strings applied, typed by the dataclass fields.
+
+    Example:
+    >>> from nlpsuite.tasks.base import TaskConfig
+    >>> config = apply_overrides(TaskConfig(), {"epochs": "3", "jit_compile": "yes", "learning_rate": "0.01"})
+    >>> config.epochs, config.jit_compile, config.learning_rate
+    (3, True, 0.01)
+    >>> apply_overrides(TaskConfig(), {"time_limit_minutes": "5"})
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --set time_limit_minutes=5: unknown option ... (it is now called max_minutes); ...
+    """
     hints = typing.get_type_hints(type(config))
     changes = {}
     for key, text in overrides.items():
@@ -313,7 +358,12 @@ def _coerce(text: str, annotation: Any, key: str) -> Any:
 
 
 def parse_literal(text: str) -> Any:
-    """A predict option from the command line: int, float, bool, null or a plain string (never evaluated)."""
+    """A predict option from the command line: int, float, bool, null or a plain string (never evaluated).
+
+    Example:
+    >>> [parse_literal(t) for t in ("4", "0.5", "TRUE", "null", "wujue")]
+    [4, 0.5, True, None, 'wujue']
+    """
     lowered = text.lower()
     if lowered in ("true", "false"):
         return lowered == "true"
@@ -331,7 +381,18 @@ COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Runs the command line; ``argv=None`` (the console script) also filters TensorFlow's native logs."""
+    """Runs the command line; ``argv=None`` (the console script) also filters TensorFlow's native logs.
+
+    Args:
+        argv: the arguments (without the program name); None reads ``sys.argv``.
+
+    Returns:
+        The exit status: 0, or 2 after printing ``error: ...`` for bad input.
+
+    Example:
+    >>> main(["predict", "--model", "no/such/model", "Hello"])  # prints "error: no model in ..." on stderr
+    2
+    """
     with quiet_native_logs() if argv is None else contextlib.nullcontext():
         return _run(argv)
 

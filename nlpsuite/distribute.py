@@ -44,6 +44,13 @@ STRATEGIES = ("auto", "cpu", "gpu", "mirrored", "tpu", "multiworker")
 
 
 def backend() -> str:
+    """The Keras backend's name (``tensorflow``, ``jax`` or ``torch``).
+
+    Example:
+    >>> import keras
+    >>> backend() == keras.backend.backend()
+    True
+    """
     import keras
 
     return keras.backend.backend()
@@ -54,6 +61,22 @@ def split_cpu(count: int) -> None:
 
     Must run before TensorFlow initialises its devices; later calls that ask for the same count are
     no-ops.
+
+    Args:
+        count: the number of logical CPU devices wanted.
+
+    Raises:
+        NlpsuiteError: TensorFlow already initialised its devices with another count.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> _ = tf.config.list_logical_devices()  # devices are initialised now: the split can no longer change
+    >>> count = len(tf.config.list_logical_devices("CPU"))
+    >>> split_cpu(count)  # asking for what is already there is a no-op
+    >>> split_cpu(count + 1)
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: cannot split the CPU into ... devices: TensorFlow is already initialised; ...
     """
     import tensorflow as tf
 
@@ -75,6 +98,18 @@ def set_mixed_precision(enabled: bool) -> str:
     float16 on GPUs (tensor cores, with loss scaling done by the Keras optimizer), bfloat16
     elsewhere (TPUs and recent CPUs). Layers that need float32 (the CRF, the final softmax) ask for
     it explicitly.
+
+    Args:
+        enabled: False sets ``float32`` back.
+
+    Example:
+    >>> import keras
+    >>> set_mixed_precision(True) in ("mixed_float16", "mixed_bfloat16")
+    True
+    >>> keras.config.dtype_policy().compute_dtype, keras.config.dtype_policy().variable_dtype  # doctest: +ELLIPSIS
+    ('...float16', 'float32')
+    >>> set_mixed_precision(False)
+    'float32'
     """
     import keras
 
@@ -103,7 +138,12 @@ def _gpu_count() -> int:
 
 
 def devices() -> list[str]:
-    """Human-readable list of the devices the current backend sees."""
+    """Human-readable list of the devices the current backend sees.
+
+    Example:
+    >>> any(d.startswith("CPU:") for d in devices())
+    True
+    """
     name = backend()
     if name == "tensorflow":
         import tensorflow as tf
@@ -134,7 +174,23 @@ class _SingleDevice:
 
 
 def get_strategy(name: str = "auto") -> Any:
-    """Returns the strategy for ``name`` (one of ``STRATEGIES``) on the current Keras backend."""
+    """Returns the strategy for ``name`` (one of ``STRATEGIES``) on the current Keras backend.
+
+    Args:
+        name: ``auto``, ``cpu``, ``gpu``, ``mirrored``, ``tpu`` or ``multiworker`` (see the module docstring).
+
+    Returns:
+        An object with ``scope()`` and ``num_replicas_in_sync``.
+
+    Example:
+    >>> strategy = get_strategy("cpu")
+    >>> strategy.num_replicas_in_sync
+    1
+    >>> get_strategy("cluster")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: unknown strategy 'cluster'; choose one of: auto, cpu, gpu, mirrored, tpu, multiworker
+    """
     if name not in STRATEGIES:
         raise NlpsuiteError(f"unknown strategy {name!r}; choose one of: {', '.join(STRATEGIES)}")
     kind = backend()
@@ -201,6 +257,15 @@ def multiworker_strategy() -> Any:
     (default 600), so a lost worker ends the run with an error instead of a hang; ``training.fit``
     turns it into a message that says how to resume. The collective timeout must exceed the longest
     step any worker may lag behind (tracing, a dev-set evaluation), hence its generous default.
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"TF_CONFIG": ""}):
+    ...     multiworker_strategy()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --strategy multiworker needs TF_CONFIG (cluster.worker addresses ...
     """
     import tensorflow as tf
 
@@ -219,7 +284,16 @@ def multiworker_strategy() -> Any:
 
 
 def tf_config() -> dict[str, Any] | None:
-    """The parsed ``TF_CONFIG`` (None when unset); a clear error when it is malformed."""
+    """The parsed ``TF_CONFIG`` (None when unset); a clear error when it is malformed.
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> cluster = '{"cluster": {"worker": ["a:2222", "b:2222"]}, "task": {"type": "worker", "index": 1}}'
+    >>> with mock.patch.dict(os.environ, {"TF_CONFIG": cluster}):
+    ...     tf_config()["cluster"]["worker"]
+    ['a:2222', 'b:2222']
+    """
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return None
@@ -238,7 +312,16 @@ def tf_config() -> dict[str, Any] | None:
 
 
 def task_identity() -> tuple[str, int]:
-    """This process's ``(task type, index)`` in the ``TF_CONFIG`` cluster; ``("worker", 0)`` without one."""
+    """This process's ``(task type, index)`` in the ``TF_CONFIG`` cluster; ``("worker", 0)`` without one.
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> cluster = '{"cluster": {"worker": ["a:2222", "b:2222"]}, "task": {"type": "worker", "index": 1}}'
+    >>> with mock.patch.dict(os.environ, {"TF_CONFIG": cluster}):
+    ...     task_identity(), task_address("worker", 0), is_chief()
+    (('worker', 1), 'a:2222', False)
+    """
     raw = os.environ.get("TF_CONFIG")
     try:
         task = json.loads(raw).get("task", {}) if raw else {}
@@ -248,7 +331,15 @@ def task_identity() -> tuple[str, int]:
 
 
 def task_address(task_type: str, index: int) -> str | None:
-    """The ``host:port`` of a cluster task from ``TF_CONFIG``, if known."""
+    """The ``host:port`` of a cluster task from ``TF_CONFIG``, if known.
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"TF_CONFIG": '{"cluster": {"worker": ["a:2222"]}}'}):
+    ...     task_address("worker", 0), task_address("worker", 5)
+    ('a:2222', None)
+    """
     try:
         return json.loads(os.environ["TF_CONFIG"])["cluster"][task_type][index]
     except (KeyError, IndexError, ValueError, TypeError):
@@ -322,7 +413,16 @@ def _jax_strategy(name: str) -> Any:
 
 
 def is_chief() -> bool:
-    """True on the worker that writes saved models and checkpoints (index 0, or no cluster)."""
+    """True on the worker that writes saved models and checkpoints (index 0, or no cluster).
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> cluster = '{"cluster": {"chief": ["c:2222"], "worker": ["a:2222"]}, "task": {"type": "worker", "index": 0}}'
+    >>> with mock.patch.dict(os.environ, {"TF_CONFIG": cluster}):
+    ...     is_chief()  # with a chief in the cluster, worker 0 is not it
+    False
+    """
     raw = os.environ.get("TF_CONFIG")
     if not raw:
         return True

@@ -13,6 +13,14 @@ class NlpsuiteError(ValueError):
 
     The CLI prints it as a one-line ``error: ...`` and exits 2; the Streamlit pages show it as a message.
     The text must say what was wrong (file, line, field) and what to do about it.
+
+    Example:
+    >>> import nlpsuite
+    >>> try:
+    ...     nlpsuite.load("no/such/model")
+    ... except NlpsuiteError as error:
+    ...     print(error)
+    no model in no/such/model (config.json missing); train one with `nlpsuite train TASK --out DIR`
     """
 
 

@@ -44,7 +44,14 @@ __all__ = [
 
 
 def set_seed(seed: int) -> None:
-    """Seeds Python, NumPy and the Keras backend."""
+    """Seeds Python, NumPy and the Keras backend.
+
+    Example:
+    >>> import numpy as np
+    >>> set_seed(7); first = np.random.rand()
+    >>> set_seed(7); first == np.random.rand()
+    True
+    """
     import keras
 
     random.seed(seed)
@@ -53,6 +60,12 @@ def set_seed(seed: int) -> None:
 
 
 def cpu_name() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what ``platform`` knows.
+
+    Example:
+    >>> isinstance(cpu_name(), str) and cpu_name() != ""
+    True
+    """
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -63,7 +76,13 @@ def cpu_name() -> str:
 
 
 def hardware_description() -> str:
-    """E.g. ``2 CPU cores (AMD EPYC ...), no GPU`` — goes in model cards and bench results."""
+    """E.g. ``2 CPU cores (AMD EPYC ...), no GPU`` — goes in model cards and bench results.
+
+    Example:
+    >>> import os
+    >>> hardware_description().startswith(f"{os.cpu_count()} CPU cores (")
+    True
+    """
     from nlpsuite import distribute
 
     accelerators = [d for d in distribute.devices() if not d.startswith("CPU")]
@@ -72,6 +91,13 @@ def hardware_description() -> str:
 
 
 def software_description() -> str:
+    """Python, Keras and backend versions, for model cards.
+
+    Example:
+    >>> import keras
+    >>> f"Keras {keras.__version__}" in software_description()
+    True
+    """
     import keras
 
     parts = [
@@ -87,7 +113,12 @@ def software_description() -> str:
 
 
 def progress_verbosity() -> int:
-    """Keras's live progress bar on a terminal; one line per epoch in logs and CI."""
+    """Keras's live progress bar on a terminal; one line per epoch in logs and CI.
+
+    Example:
+    >>> progress_verbosity()  # stdout is captured here, not a terminal: one line per epoch
+    2
+    """
     return 1 if sys.stdout.isatty() else 2
 
 
@@ -236,13 +267,27 @@ def epoch_timer(max_minutes: float = 0.0) -> Any:
 
 
 def checkpoint_dir_for(out: str | os.PathLike) -> Path:
-    """Where a training run keeps its resumable checkpoints: ``<out>.ckpt`` beside the output folder."""
+    """Where a training run keeps its resumable checkpoints: ``<out>.ckpt`` beside the output folder.
+
+    Example:
+    >>> checkpoint_dir_for("saved_models/ner-en").as_posix()
+    'saved_models/ner-en.ckpt'
+    """
     out = Path(out)
     return out.parent / f"{out.name}.ckpt"
 
 
 def strategy_scope(strategy: Any = None) -> contextlib.AbstractContextManager:
-    """``strategy.scope()``, or a scope that does nothing when there is no strategy (the default device)."""
+    """``strategy.scope()``, or a scope that does nothing when there is no strategy (the default device).
+
+    Example:
+    >>> with strategy_scope(None):  # no strategy: the default device
+    ...     pass
+    >>> from nlpsuite.distribute import get_strategy
+    >>> import keras
+    >>> with strategy_scope(get_strategy("cpu")):
+    ...     layer = keras.layers.Dense(2)
+    """
     return strategy.scope() if strategy is not None else contextlib.nullcontext()
 
 
@@ -392,7 +437,19 @@ class TrainingRun:
 
 
 def backup_callback(checkpoint_dir: str | os.PathLike, resume: bool) -> Any:
-    """``BackupAndRestore`` in ``checkpoint_dir``; without ``resume`` an old backup is cleared first."""
+    """``BackupAndRestore`` in ``checkpoint_dir``; without ``resume`` an old backup is cleared first.
+
+    Args:
+        checkpoint_dir: the folder of the backups (``checkpoint_dir_for(out)``).
+        resume: keep a backup an interrupted run left there, so ``fit`` continues from it.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("run.ckpt").mkdir(), Path("run.ckpt/old").write_text("stale")
+    >>> callback = backup_callback("run.ckpt", resume=False)
+    >>> type(callback).__name__, list(Path("run.ckpt").iterdir())
+    ('EpochBackup', [])
+    """
     import keras
 
     checkpoint_dir = Path(checkpoint_dir)
@@ -934,6 +991,13 @@ class _WorkerCheckpoint:
 
 
 def count_parameters(model: Any) -> int:
+    """The number of trainable weights of ``model``.
+
+    Example:
+    >>> import keras
+    >>> count_parameters(keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]))  # 3 * 2 + 2
+    8
+    """
     return int(sum(np.prod(w.shape) for w in model.trainable_weights))
 
 
@@ -952,6 +1016,13 @@ def training_info(
     """The facts a model card needs, in the shape ``render_model_card`` reads.
 
     ``history`` (what :func:`fit` returned) adds its timing: seconds per step and load average.
+
+    Example:
+    >>> import keras
+    >>> model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    >>> info = training_info(data="tiny.tsv", split="train", seconds=12.34, model=model, epochs_run=1)
+    >>> info["parameters"], info["training_seconds"], info["data"]
+    (8, 12.3, 'tiny.tsv')
     """
     timing = getattr(history, "timing", None)
     if timing:

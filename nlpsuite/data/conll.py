@@ -81,6 +81,11 @@ class Sentence:
         tags: the tag column (the last one), or empty when the file has no tags.
         columns: any columns between token and tag (POS, chunk), one list per token.
         line: the 1-based line in the source file where the sentence starts (for error messages).
+
+    Example:
+    >>> sentence = Sentence(["EU", "rejects"], ["B-ORG", "O"], line=3)
+    >>> list(zip(sentence.tokens, sentence.tags)), sentence.columns
+    ([('EU', 'B-ORG'), ('rejects', 'O')], [])
     """
 
     tokens: list[str]
@@ -90,7 +95,18 @@ class Sentence:
 
 
 def normalize_scheme(scheme: str) -> str:
-    """``"iob2"`` -> ``"BIO"``; raises for an unknown scheme with the list of known ones."""
+    """``"iob2"`` -> ``"BIO"``; raises for an unknown scheme with the list of known ones.
+
+    Args:
+        scheme: a scheme name or alias, any case (``bio``, ``IOB2``, ``bilou``, ...).
+
+    Returns:
+        The canonical name: ``BIO``, ``IOB1``, ``BIOES`` or ``BMES``.
+
+    Example:
+    >>> normalize_scheme("iob2"), normalize_scheme("bilou")
+    ('BIO', 'BIOES')
+    """
     name = SCHEME_ALIASES.get(scheme.upper(), scheme.upper())
     if name not in SCHEMES:
         known = ", ".join([*SCHEMES, *SCHEME_ALIASES])
@@ -99,7 +115,21 @@ def normalize_scheme(scheme: str) -> str:
 
 
 def split_tag(tag: str) -> tuple[str, str]:
-    """``"B-PER"`` -> ``("B", "PER")``; ``"O"`` -> ``("O", "")``. Entity types may contain ``-``."""
+    """``"B-PER"`` -> ``("B", "PER")``; ``"O"`` -> ``("O", "")``. Entity types may contain ``-``.
+
+    Args:
+        tag: a tag such as ``"B-PER"`` or ``"O"``.
+
+    Returns:
+        ``(prefix, type)``.
+
+    Raises:
+        ValueError: the tag is neither ``O`` nor ``PREFIX-TYPE``.
+
+    Example:
+    >>> split_tag("I-MISC-EVENT"), split_tag("O")
+    (('I', 'MISC-EVENT'), ('O', ''))
+    """
     if tag == OUTSIDE:
         return OUTSIDE, ""
     prefix, sep, kind = tag.partition("-")
@@ -109,7 +139,18 @@ def split_tag(tag: str) -> tuple[str, str]:
 
 
 def check_tag(tag: str, scheme: str) -> str | None:
-    """Why ``tag`` is not a tag of ``scheme`` (a short phrase), or None when it is."""
+    """Why ``tag`` is not a tag of ``scheme`` (a short phrase), or None when it is.
+
+    Args:
+        tag: the tag to check.
+        scheme: a canonical scheme name (``normalize_scheme``).
+
+    Example:
+    >>> check_tag("E-PER", "BIO")
+    "tag 'E-PER' is not in the BIO scheme (prefixes B/I-, or O)"
+    >>> check_tag("E-PER", "BIOES") is None
+    True
+    """
     try:
         prefix, _ = split_tag(tag)
     except ValueError:
@@ -146,6 +187,17 @@ def get_spans(tags: Sequence[str], scheme: str = "BIO") -> list[Span]:
 
     Works for every scheme (``M`` is read as ``I``), so invalid transitions such as ``O I-PER`` still give
     an entity instead of being dropped.
+
+    Args:
+        tags: one sentence's tags.
+        scheme: the scheme they are in (every scheme reads the same way; kept for the call sites).
+
+    Returns:
+        ``[(type, start, end), ...]`` in order.
+
+    Example:
+    >>> get_spans(["B-PER", "I-PER", "O", "I-LOC"])  # a stray I-LOC after O still opens an entity
+    [('PER', 0, 2), ('LOC', 3, 4)]
     """
     del scheme  # one reading covers all four; kept so call sites say which scheme they hold
     spans: list[Span] = []
@@ -162,7 +214,23 @@ def get_spans(tags: Sequence[str], scheme: str = "BIO") -> list[Span]:
 
 
 def spans_to_tags(spans: Iterable[Span], length: int, scheme: str = "BIO") -> list[str]:
-    """Writes non-overlapping spans as a tag sequence of ``length`` in ``scheme``."""
+    """Writes non-overlapping spans as a tag sequence of ``length`` in ``scheme``.
+
+    Args:
+        spans: ``(type, start, end)`` triples, end exclusive, not overlapping.
+        length: the sentence length in tokens.
+        scheme: the target scheme.
+
+    Returns:
+        ``length`` tags.
+
+    Raises:
+        NlpsuiteError: a span outside the sentence or overlapping another.
+
+    Example:
+    >>> spans_to_tags([("PER", 0, 2), ("LOC", 3, 4)], 4, "BMES")
+    ['B-PER', 'E-PER', 'O', 'S-LOC']
+    """
     scheme = normalize_scheme(scheme)
     tags = [OUTSIDE] * length
     inside = "M" if scheme == "BMES" else "I"
@@ -193,13 +261,28 @@ def spans_to_tags(spans: Iterable[Span], length: int, scheme: str = "BIO") -> li
 
 
 def convert_tags(tags: Sequence[str], source: str, target: str) -> list[str]:
-    """Converts one sentence's tags between schemes (through spans)."""
+    """Converts one sentence's tags between schemes (through spans).
+
+    Args:
+        tags: one sentence's tags in ``source``.
+        source: the scheme of ``tags``.
+        target: the scheme to write.
+
+    Example:
+    >>> convert_tags(["I-PER", "I-PER", "B-PER"], "IOB1", "BIO")
+    ['B-PER', 'I-PER', 'B-PER']
+    """
     source, target = normalize_scheme(source), normalize_scheme(target)
     return spans_to_tags(get_spans(tags, source), len(tags), target)
 
 
 def convert_sentences(sentences: Sequence[Sentence], source: str, target: str) -> list[Sentence]:
-    """Copies of ``sentences`` with their tags converted from ``source`` to ``target``."""
+    """Copies of ``sentences`` with their tags converted from ``source`` to ``target``.
+
+    Example:
+    >>> [s.tags for s in convert_sentences([Sentence(["Li", "Na"], ["B-PER", "I-PER"])], "BIO", "BIOES")]
+    [['B-PER', 'E-PER']]
+    """
     return [
         Sentence(list(s.tokens), convert_tags(s.tags, source, target), s.columns, s.line)
         for s in sentences
@@ -209,7 +292,18 @@ def convert_sentences(sentences: Sequence[Sentence], source: str, target: str) -
 def detect_scheme(tag_sequences: Iterable[Sequence[str]]) -> str:
     """Guesses a scheme from the tags: ``M-`` means BMES, ``E-``/``S-`` BIOES; entities mostly opened by
     ``I-`` mean IOB1 (the WikiGold/original-CoNLL style), otherwise BIO (a few stray ``O I-X`` are
-    annotation slips, as in Weibo)."""
+    annotation slips, as in Weibo).
+
+    Args:
+        tag_sequences: the tag sequences of a file.
+
+    Returns:
+        ``BMES``, ``BIOES``, ``IOB1`` or ``BIO``.
+
+    Example:
+    >>> detect_scheme([["B-PER", "M-PER", "E-PER"]]), detect_scheme([["I-PER", "O", "I-LOC"]])
+    ('BMES', 'IOB1')
+    """
     prefixes: set[str] = set()
     opened_by_inside = opened_by_begin = 0
     for tags in tag_sequences:
@@ -232,13 +326,27 @@ def detect_scheme(tag_sequences: Iterable[Sequence[str]]) -> str:
 
 
 def entity_types(tag_sequences: Iterable[Sequence[str]]) -> list[str]:
-    """The sorted entity types used in some tag sequences."""
+    """The sorted entity types used in some tag sequences.
+
+    Example:
+    >>> entity_types([["B-PER", "O"], ["S-LOC", "B-PER"]])
+    ['LOC', 'PER']
+    """
     kinds = {split_tag(t)[1] for tags in tag_sequences for t in tags if t != OUTSIDE}
     return sorted(kinds)
 
 
 def all_tags(types: Sequence[str], scheme: str) -> list[str]:
-    """Every tag of ``scheme`` over ``types``, ``O`` first: a fixed tag set for a model."""
+    """Every tag of ``scheme`` over ``types``, ``O`` first: a fixed tag set for a model.
+
+    Args:
+        types: the entity types.
+        scheme: the scheme to spell them in.
+
+    Example:
+    >>> all_tags(["LOC", "PER"], "BIO")
+    ['O', 'B-LOC', 'I-LOC', 'B-PER', 'I-PER']
+    """
     scheme = normalize_scheme(scheme)
     return [OUTSIDE] + [f"{p}-{t}" for t in types for p in SCHEMES[scheme]]
 
@@ -247,7 +355,22 @@ def all_tags(types: Sequence[str], scheme: str) -> list[str]:
 
 
 def read_text_file(path: str | os.PathLike) -> str:
-    """A UTF-8 file's text (BOM allowed), with errors that name the file and the line of a bad byte."""
+    """A UTF-8 file's text (BOM allowed), with errors that name the file and the line of a bad byte.
+
+    Args:
+        path: the file to read.
+
+    Raises:
+        NlpsuiteError: missing file, a folder, unreadable, or not UTF-8 (with the line of the bad byte).
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("bad.txt").write_bytes(b"ok\\n\\xff\\n")
+    >>> read_text_file("bad.txt")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: bad.txt:2: not valid UTF-8 (byte 3); save the file as UTF-8
+    """
     path = Path(path)
     try:
         data = path.read_bytes()
@@ -281,6 +404,18 @@ def parse_conll(
     Raises:
         NlpsuiteError: ``source:line: ...`` for a one-column line, a bad tag or an inconsistent column count;
             ``source: ... no sentences`` for an empty file.
+
+    Returns:
+        The sentences, in file order.
+
+    Example:
+    >>> text = "-DOCSTART- -X- O\\n\\nEU NNP B-ORG\\nrejects VBZ O\\n"
+    >>> [(s.tokens, s.columns, s.tags, s.line) for s in parse_conll(text)]
+    [(['EU', 'rejects'], [['NNP'], ['VBZ']], ['B-ORG', 'O'], 3)]
+    >>> parse_conll("EU B-ORG\\nrejects\\n", source="upload.txt")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: upload.txt:2: one column ('rejects'); expected TOKEN TAG separated by a tab or space
     """
     scheme = normalize_scheme(scheme) if scheme else None
     sentences: list[Sentence] = []
@@ -347,7 +482,18 @@ def _split_untagged(sentence: Sentence, source: str) -> Sentence:
 
 
 def read_conll(path: str | os.PathLike, scheme: str | None = None) -> list[Sentence]:
-    """Reads a CoNLL file; see ``parse_conll``."""
+    """Reads a CoNLL file; see ``parse_conll``.
+
+    Args:
+        path: the file.
+        scheme: when given, every tag must belong to it.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("train.txt").write_text("Paris B-LOC\\n\\nHe O\\n", encoding="utf-8")
+    >>> [s.tokens for s in read_conll("train.txt", scheme="BIO")]
+    [['Paris'], ['He']]
+    """
     return parse_conll(read_text_file(path), source=str(path), scheme=scheme)
 
 
@@ -355,7 +501,16 @@ def read_conll(path: str | os.PathLike, scheme: str | None = None) -> list[Sente
 
 
 def format_conll(sentences: Iterable[Sentence], separator: str = "\t") -> str:
-    """CoNLL text: token, any extra columns, tag; a blank line after each sentence."""
+    """CoNLL text: token, any extra columns, tag; a blank line after each sentence.
+
+    Args:
+        sentences: the sentences to write.
+        separator: the column separator.
+
+    Example:
+    >>> format_conll([Sentence(["EU", "rejects"], ["B-ORG", "O"])], separator=" ")
+    'EU B-ORG\\nrejects O\\n\\n'
+    """
     lines: list[str] = []
     for sentence in sentences:
         for i, token in enumerate(sentence.tokens):
@@ -372,7 +527,18 @@ def format_conll(sentences: Iterable[Sentence], separator: str = "\t") -> str:
 def write_conll(
     path: str | os.PathLike, sentences: Iterable[Sentence], separator: str = "\t"
 ) -> None:
-    """Writes sentences as a UTF-8 CoNLL file."""
+    """Writes sentences as a UTF-8 CoNLL file.
+
+    Args:
+        path: the file to write.
+        sentences: the sentences.
+        separator: the column separator.
+
+    Example:
+    >>> write_conll("out.txt", [Sentence(["Paris"], ["S-LOC"])])
+    >>> [s.tags for s in read_conll("out.txt")]
+    [['S-LOC']]
+    """
     Path(path).write_text(format_conll(sentences, separator), encoding="utf-8")
 
 
@@ -388,7 +554,22 @@ SPLIT_NAMES: dict[str, tuple[str, ...]] = {
 
 def find_split(folder: str | os.PathLike, split: str) -> Path:
     """The file of ``split`` in a dataset folder: ``train.txt``, ``valid.txt``, ``dev.char.bmes``,
-    ``weiboNER_2nd_conll.dev``, ... (``dev`` and ``valid`` are the same split)."""
+    ``weiboNER_2nd_conll.dev``, ... (``dev`` and ``valid`` are the same split).
+
+    Args:
+        folder: the dataset folder.
+        split: ``train``, ``dev`` or ``test`` (or any name part).
+
+    Raises:
+        NlpsuiteError: no file of that split, with what the folder holds.
+
+    Example:
+    >>> from pathlib import Path
+    >>> for name in ("train.char.bmes", "valid.txt"):
+    ...     _ = (Path("resume") / name).parent.mkdir(exist_ok=True) or (Path("resume") / name).write_text("")
+    >>> find_split("resume", "dev").name, find_split("resume", "train").name
+    ('valid.txt', 'train.char.bmes')
+    """
     folder = Path(folder)
     names = SPLIT_NAMES.get(split, (split,))
     candidates = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
@@ -408,7 +589,12 @@ _SEGMENT_POSITION = re.compile(r"(.+?)(\d+)")
 
 def has_segment_positions(sentences: Sequence[Sentence]) -> bool:
     """Whether tokens carry Weibo NER's word-segment position (``科0``, ``技1``, ``80``): single characters
-    followed by digits, in nearly every token."""
+    followed by digits, in nearly every token.
+
+    Example:
+    >>> has_segment_positions([Sentence(["科0", "技1", "80"])]), has_segment_positions([Sentence(["科", "技"])])
+    (True, False)
+    """
     tokens = [t for s in sentences[:200] for t in s.tokens]
     if not tokens:
         return False
@@ -418,7 +604,12 @@ def has_segment_positions(sentences: Sequence[Sentence]) -> bool:
 
 
 def strip_segment_positions(sentences: Sequence[Sentence]) -> list[Sentence]:
-    """Removes Weibo's segment-position suffixes: ``科0`` -> ``科``, ``80`` (the digit 8 at position 0) -> ``8``."""
+    """Removes Weibo's segment-position suffixes: ``科0`` -> ``科``, ``80`` (the digit 8 at position 0) -> ``8``.
+
+    Example:
+    >>> strip_segment_positions([Sentence(["科0", "技1", "80"], ["O", "O", "O"])])[0].tokens
+    ['科', '技', '8']
+    """
     def strip(token: str) -> str:
         match = _SEGMENT_POSITION.fullmatch(token)
         return match.group(1) if match else token

@@ -84,13 +84,30 @@ _BRACKETED = re.compile(r"[（(\[【{〔][^）)\]】}〕]*[）)\]】}〕]")
 
 def is_han(char: str) -> bool:
     """True for one CJK unified ideograph (basic block, extension A, or compatibility
-    ideographs)."""
+    ideographs).
+
+    Example:
+    >>> is_han("诗"), is_han("a"), is_han("，")
+    (True, False, False)
+    """
     return len(char) == 1 and bool(_HAN.match(char))
 
 
 @dataclass(frozen=True)
 class Poem:
-    """One poem: ``text`` is the body alone (lines ended by punctuation, no title)."""
+    """One poem: ``text`` is the body alone (lines ended by punctuation, no title).
+
+    Args:
+        title: the poem's title (kept, never trained on).
+        author: its author.
+        text: the body.
+        source: where it was read (``file#index`` or ``file:line``), for messages.
+
+    Example:
+    >>> poem = Poem("静夜思", "李白", "床前明月光，疑是地上霜。举头望明月，低头思故乡。")
+    >>> poem.form
+    'wujue'
+    """
 
     title: str
     author: str
@@ -106,14 +123,24 @@ class Poem:
 
 
 def line_segments(text: str) -> list[str]:
-    """The lines of a poem body, split at ``，。？！；、`` (empty trailing piece dropped)."""
+    """The lines of a poem body, split at ``，。？！；、`` (empty trailing piece dropped).
+
+    Example:
+    >>> line_segments("床前明月光，疑是地上霜。")
+    ['床前明月光', '疑是地上霜']
+    """
     parts = _SEGMENTS.split(text.strip())
     return parts[:-1] if parts and parts[-1] == "" else parts
 
 
 def classify_form(text: str) -> str | None:
     """``wujue``/``qijue``/``wulv``/``qilv`` when the body has that many equal pure-Han lines, else
-    None."""
+    None.
+
+    Example:
+    >>> classify_form("床前明月光，疑是地上霜。举头望明月，低头思故乡。"), classify_form("床前明月光。")
+    ('wujue', None)
+    """
     if not text or text.strip()[-1:] not in LINE_BREAKS:
         return None
     segments = line_segments(text)
@@ -130,13 +157,23 @@ def classify_form(text: str) -> str | None:
 
 def canonical_form_text(text: str) -> str:
     """A regulated poem with its line ends rewritten to ``，`` (odd lines) and ``。`` (even
-    lines)."""
+    lines).
+
+    Example:
+    >>> canonical_form_text("床前明月光。疑是地上霜！")
+    '床前明月光，疑是地上霜。'
+    """
     segments = line_segments(text)
     return "".join(s + (COMMA if i % 2 == 0 else STOP) for i, s in enumerate(segments))
 
 
 def form_layout(form: str) -> tuple[int, int]:
-    """``(lines, characters per line)`` of a form name, with a clear error for an unknown one."""
+    """``(lines, characters per line)`` of a form name, with a clear error for an unknown one.
+
+    Example:
+    >>> form_layout("qilv")
+    (8, 7)
+    """
     if form not in FORMS:
         raise NlpsuiteError(f"unknown form {form!r}; choose one of: {', '.join(FORMS)}")
     return FORMS[form]
@@ -144,7 +181,18 @@ def form_layout(form: str) -> tuple[int, int]:
 
 def check_form(text: str, form: str, acrostic: str | None = None) -> bool:
     """Whether ``text`` is exactly ``form`` with canonical punctuation (and begins its lines with
-    ``acrostic``)."""
+    ``acrostic``).
+
+    Args:
+        text: a poem body.
+        form: ``wujue``, ``qijue``, ``wulv`` or ``qilv``.
+        acrostic: optional characters the lines must begin with, one per line.
+
+    Example:
+    >>> poem = "床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    >>> check_form(poem, "wujue"), check_form(poem, "wujue", acrostic="床疑举低"), check_form(poem, "qijue")
+    (True, True, False)
+    """
     lines, width = form_layout(form)
     if classify_form(text) != form or canonical_form_text(text) != text:
         return False
@@ -165,12 +213,22 @@ def _converter():
 
 
 def to_simplified(text: str) -> str:
-    """Traditional -> simplified Chinese with OpenCC's ``t2s`` dictionaries (phrase-aware)."""
+    """Traditional -> simplified Chinese with OpenCC's ``t2s`` dictionaries (phrase-aware).
+
+    Example:
+    >>> to_simplified("靜夜思")
+    '静夜思'
+    """
     return _converter().convert(text) if text else text
 
 
 def clean_poem_text(text: str) -> str | None:
-    """Drops variant readings in brackets and whitespace; None when a lacuna (``□``) remains."""
+    """Drops variant readings in brackets and whitespace; None when a lacuna (``□``) remains.
+
+    Example:
+    >>> clean_poem_text("床前明月光（一作看月光），\\n疑是地上霜。"), clean_poem_text("床前□月光。")
+    ('床前明月光，疑是地上霜。', None)
+    """
     text = _BRACKETED.sub("", text)
     text = re.sub(r"\s+", "", text)
     if not text or "□" in text or "■" in text:
@@ -182,7 +240,14 @@ def clean_poem_text(text: str) -> str | None:
 
 
 def read_text(path: str | os.PathLike) -> str:
-    """A plain UTF-8 text file as one string."""
+    """A plain UTF-8 text file as one string.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("tiny.txt").write_text("To be, or not to be", encoding="utf-8")
+    >>> read_text("tiny.txt")[:5]
+    'To be'
+    """
     path = Path(path)
     try:
         return path.read_text(encoding="utf-8")
@@ -211,6 +276,18 @@ def read_chinese_poetry_json(path: str | os.PathLike) -> list[Poem]:
     """Poems of the chinese-poetry JSON layout (a file, or a folder of ``*.json`` files).
 
     Each poem's body is its ``paragraphs`` joined; titles and authors are kept but never trained on.
+
+    Args:
+        path: a ``poet.*.json`` file, or a folder of them (read in natural order: 2 before 10).
+
+    Example:
+    >>> import json
+    >>> from pathlib import Path
+    >>> record = {"title": "静夜思", "author": "李白",
+    ...           "paragraphs": ["床前明月光，疑是地上霜。", "举头望明月，低头思故乡。"]}
+    >>> _ = Path("poet.tang.0.json").write_text(json.dumps([record]), encoding="utf-8")
+    >>> [(p.author, p.form, p.source) for p in read_chinese_poetry_json("poet.tang.0.json")]
+    [('李白', 'wujue', 'poet.tang.0.json#0')]
     """
     poems = []
     for file in _json_files(Path(path)):
@@ -244,7 +321,15 @@ def read_chinese_poetry_json(path: str | os.PathLike) -> list[Poem]:
 
 def read_title_poem_lines(path: str | os.PathLike) -> list[Poem]:
     """Poems written one per line as ``title:body`` (the ``wujue`` layout); blank lines are
-    skipped."""
+    skipped.
+
+    Example:
+    >>> from pathlib import Path
+    >>> poem = "静夜思:床前明月光，疑是地上霜。举头望明月，低头思故乡。"
+    >>> _ = Path("wujue.txt").write_text(poem + "\\n\\n", encoding="utf-8")
+    >>> [(p.title, p.source) for p in read_title_poem_lines("wujue.txt")]
+    [('静夜思', 'wujue.txt:1')]
+    """
     path = Path(path)
     poems = []
     for number, line in enumerate(read_text(path).splitlines(), start=1):
@@ -260,7 +345,15 @@ def read_title_poem_lines(path: str | os.PathLike) -> list[Poem]:
 
 
 def detect_layout(path: str | os.PathLike) -> str:
-    """``json`` (chinese-poetry), ``title_poem`` (``wujue``) or ``text`` (running text)."""
+    """``json`` (chinese-poetry), ``title_poem`` (``wujue``) or ``text`` (running text).
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("running.txt").write_text("First Citizen:\\nBefore we proceed any further, hear me speak.\\n")
+    >>> _ = Path("wujue.txt").write_text("静夜思:床前明月光，疑是地上霜。举头望明月，低头思故乡。\\n", encoding="utf-8")
+    >>> detect_layout("running.txt"), detect_layout("wujue.txt"), detect_layout("poems.json")
+    ('text', 'title_poem', 'json')
+    """
     path = Path(path)
     if path.is_dir() or path.suffix.lower() == ".json":
         return "json"
@@ -273,7 +366,14 @@ def detect_layout(path: str | os.PathLike) -> str:
 
 
 def read_poems(path: str | os.PathLike) -> list[Poem]:
-    """Poems from a chinese-poetry JSON file/folder or a ``title:poem`` file."""
+    """Poems from a chinese-poetry JSON file/folder or a ``title:poem`` file.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("wujue.txt").write_text("静夜思:床前明月光，疑是地上霜。举头望明月，低头思故乡。\\n", encoding="utf-8")
+    >>> [p.form for p in read_poems("wujue.txt")]
+    ['wujue']
+    """
     layout = detect_layout(path)
     if layout == "json":
         return read_chinese_poetry_json(path)
@@ -290,6 +390,21 @@ def prepare_poems(
     The text of each kept poem has canonical punctuation (``，`` / ``。`` alternating), the layout
     that constrained decoding produces. Counts say how many poems each step dropped (for the model
     card).
+
+    Args:
+        poems: the poems read.
+        forms: the forms to keep.
+        simplified: convert traditional characters to simplified first.
+
+    Example:
+    >>> poems = [Poem("", "", "床前明月光。疑是地上霜。舉頭望明月，低頭思故鄉。"),
+    ...          Poem("", "", "床前明月光，疑是地上霜。举头望明月，低头思故乡。"),
+    ...          Poem("", "", "春眠不觉晓。")]
+    >>> kept, counts = prepare_poems(poems)
+    >>> kept
+    [('wujue', '床前明月光，疑是地上霜。举头望明月，低头思故乡。')]
+    >>> counts
+    {'read': 3, 'lacuna': 0, 'other_form': 1, 'duplicate': 1, 'kept': 1}
     """
     for form in forms:
         form_layout(form)
@@ -321,7 +436,12 @@ def prepare_poems(
 
 def split_of(text: str, dev_fraction: float = 0.05, test_fraction: float = 0.05) -> str:
     """``train``/``dev``/``test`` by a hash of the text: stable across runs, machines and file
-    orders."""
+    orders.
+
+    Example:
+    >>> split_of("床前明月光") == split_of("床前明月光"), split_of("any text", dev_fraction=0.0, test_fraction=0.0)
+    (True, 'train')
+    """
     bucket = int(hashlib.md5(text.encode("utf-8")).hexdigest()[:8], 16) / 0xFFFFFFFF
     if bucket < test_fraction:
         return "test"
@@ -335,7 +455,12 @@ def split_running_text(
 ) -> dict[str, str]:
     """Contiguous train/dev/test slices of running text: the test split is the last
     ``test_fraction``
-    (nanoGPT's 90/10 for tinyshakespeare), dev the ``dev_fraction`` just before it."""
+    (nanoGPT's 90/10 for tinyshakespeare), dev the ``dev_fraction`` just before it.
+
+    Example:
+    >>> split_running_text("abcdefghijklmnopqrst", dev_fraction=0.1, test_fraction=0.2)
+    {'train': 'abcdefghijklmn', 'dev': 'op', 'test': 'qrst'}
+    """
     n = len(text)
     test_start = int(n * (1 - test_fraction))
     dev_start = int(n * (1 - test_fraction - dev_fraction))

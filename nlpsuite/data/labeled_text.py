@@ -58,6 +58,10 @@ class Example:
         text: the raw text (stripped).
         label: the class name, as a string.
         line: 1-based line of the source file (for error messages).
+
+    Example:
+    >>> Example("a gripping film", "positive", line=2).label
+    'positive'
     """
 
     text: str
@@ -138,6 +142,18 @@ def parse_table(
 
     Raises:
         NlpsuiteError: a missing column, an empty text or label, a short row (naming the line).
+
+    Returns:
+        The examples, in file order.
+
+    Example:
+    >>> text = "label\\tsentence\\n1\\ta gripping film\\n0\\tdull\\n"
+    >>> parse_table(text, label_map={"0": "negative", "1": "positive"})
+    [Example(text='a gripping film', label='positive', line=2), Example(text='dull', label='negative', line=3)]
+    >>> parse_table("label\\tsentence\\n1\\t \\n", source="train.tsv")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: train.tsv, line 2: the text field is empty; remove the line or fill it in
     """
     content = content.lstrip("\ufeff")
     delimiter = _delimiter(source, content[:2000])
@@ -202,7 +218,14 @@ def _example(
 
 
 def read_file(path: str | os.PathLike, **options) -> list[Example]:
-    """Reads one TSV/CSV file (UTF-8, optional BOM); see ``parse_table`` for the options."""
+    """Reads one TSV/CSV file (UTF-8, optional BOM); see ``parse_table`` for the options.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("reviews.csv").write_text('text,label\\n"good, really",pos\\n', encoding="utf-8-sig")
+    >>> read_file("reviews.csv")
+    [Example(text='good, really', label='pos', line=2)]
+    """
     path = Path(path)
     try:
         content = path.read_text(encoding="utf-8")
@@ -216,7 +239,19 @@ def read_file(path: str | os.PathLike, **options) -> list[Example]:
 
 
 def find_split(folder: str | os.PathLike, names: Sequence[str]) -> Path | None:
-    """The first ``<name>.tsv|.csv|.txt`` that exists in ``folder``."""
+    """The first ``<name>.tsv|.csv|.txt`` that exists in ``folder``.
+
+    Args:
+        folder: the dataset folder.
+        names: the split's possible names, in order of preference (``("dev", "validation")``).
+
+    Example:
+    >>> from pathlib import Path
+    >>> Path("sst2").mkdir()
+    >>> _ = Path("sst2/validation.csv").write_text("")
+    >>> find_split("sst2", ("dev", "validation")).name, find_split("sst2", ("test",))
+    ('validation.csv', None)
+    """
     folder = Path(folder)
     for name in names:
         for ext in EXTENSIONS:
@@ -226,12 +261,29 @@ def find_split(folder: str | os.PathLike, names: Sequence[str]) -> Path | None:
 
 
 def normalize_key(text: str) -> str:
-    """What makes two texts "the same" for deduplication: NFKC, lower case, single spaces."""
+    """What makes two texts "the same" for deduplication: NFKC, lower case, single spaces.
+
+    Example:
+    >>> normalize_key("  A  Ｇｒｅａｔ\\tfilm ") == normalize_key("a great film")
+    True
+    """
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
 def check_labels(examples: Iterable[Example], known: Sequence[str], source: str) -> None:
-    """Raises for the first label that training never saw."""
+    """Raises for the first label that training never saw.
+
+    Args:
+        examples: the examples to check.
+        known: the labels seen in training.
+        source: the file name, for the message.
+
+    Example:
+    >>> check_labels([Example("fine", "neutral", line=4)], ["negative", "positive"], "test.tsv")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: test.tsv, line 4: label 'neutral' was not seen in training ...
+    """
     known_set = set(known)
     for example in examples:
         if example.label not in known_set:
@@ -243,7 +295,18 @@ def check_labels(examples: Iterable[Example], known: Sequence[str], source: str)
 
 @dataclass
 class DedupReport:
-    """What ``deduplicate`` removed, for the model card."""
+    """What ``deduplicate`` removed, for the model card.
+
+    Args:
+        kept: training rows that remain.
+        exact_repeats: repeated (text, label) rows removed.
+        conflicting: rows whose text occurs with more than one label, removed.
+        in_evaluation: training rows whose text is in the evaluation split, removed.
+
+    Example:
+    >>> DedupReport(kept=8, exact_repeats=1, conflicting=2, in_evaluation=0).notes("dev")[-1]
+    '8 training rows remain'
+    """
 
     kept: int
     exact_repeats: int
@@ -263,7 +326,22 @@ class DedupReport:
 def deduplicate(
     train: Sequence[Example], evaluation: Iterable[Example]
 ) -> tuple[list[Example], DedupReport]:
-    """Drops training rows whose text is in ``evaluation``, repeats, and conflicting labels."""
+    """Drops training rows whose text is in ``evaluation``, repeats, and conflicting labels.
+
+    Args:
+        train: the training examples.
+        evaluation: the examples evaluated on (their texts may not be trained on).
+
+    Returns:
+        ``(kept training examples, DedupReport)``.
+
+    Example:
+    >>> train = [Example("Good", "pos"), Example("good", "pos"), Example("bad", "neg"), Example("bad", "pos"),
+    ...          Example("seen", "pos")]
+    >>> kept, report = deduplicate(train, [Example("Seen", "neg")])
+    >>> [e.text for e in kept], report
+    (['Good'], DedupReport(kept=1, exact_repeats=1, conflicting=2, in_evaluation=1))
+    """
     held_out = {normalize_key(e.text) for e in evaluation}
     labels_of: dict[str, set[str]] = {}
     for example in train:
@@ -287,7 +365,22 @@ def deduplicate(
 def split_dev(
     examples: Sequence[Example], fraction: float, seed: int
 ) -> tuple[list[Example], list[Example]]:
-    """Carves a random ``fraction`` out of ``examples`` (deduplicated: no text on both sides)."""
+    """Carves a random ``fraction`` out of ``examples`` (deduplicated: no text on both sides).
+
+    Args:
+        examples: the training examples.
+        fraction: the share to hold out, between 0 and 1.
+        seed: the shuffle's seed (same seed, same split).
+
+    Returns:
+        ``(train, dev)``, each in the original order.
+
+    Example:
+    >>> examples = [Example(f"text {i}", "pos") for i in range(10)]
+    >>> train, dev = split_dev(examples, 0.2, seed=1)
+    >>> len(train), len(dev), not {e.text for e in dev} & {e.text for e in train}
+    (8, 2, True)
+    """
     if not 0 < fraction < 1:
         raise NlpsuiteError(f"dev_fraction must be between 0 and 1; got {fraction}")
     order = list(range(len(examples)))
@@ -305,4 +398,10 @@ def split_dev(
 
 
 def label_counts(examples: Iterable[Example]) -> dict[str, int]:
+    """Examples per label, labels sorted.
+
+    Example:
+    >>> label_counts([Example("a", "pos"), Example("b", "neg"), Example("c", "pos")])
+    {'neg': 1, 'pos': 2}
+    """
     return dict(sorted(Counter(e.label for e in examples).items()))

@@ -83,6 +83,13 @@ class PriceSeries:
         notes: what was found and fixed while reading (duplicates, gaps, splits).
         ohlc: ``[n, 3]`` open, high and low on the scale of ``close`` (float64, > 0), or None
             when the source has only closes.
+
+    Example:
+    >>> import numpy as np
+    >>> series = PriceSeries("demo", np.array(["2024-01-02", "2024-01-03", "2024-01-04"], "datetime64[D]"),
+    ...                      np.array([100.0, 110.0, 99.0]))
+    >>> np.round(series.log_returns(), 4).tolist(), len(series.until(2))
+    ([0.0953, -0.1054], 2)
     """
 
     name: str
@@ -112,6 +119,16 @@ def read_prices(source: str | os.PathLike) -> PriceSeries:
     Raises:
         NlpsuiteError: unknown ticker, missing file, no date or price column, unparsable dates or
         prices, yfinance missing or offline.
+
+    Args:
+        source: ``bokeh:TICKER`` (bundled data), ``yahoo:TICKER`` (a download) or a CSV path.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("prices.csv").write_text("Date,Close\\n2024-01-03,11\\n2024-01-02,10\\n")
+    >>> series = read_prices("prices.csv")
+    >>> series.close.tolist(), series.notes[-1]
+    ([10.0, 11.0], 'rows were not in date order; sorted by date')
     """
     text = str(source).strip()
     if text.lower().startswith(BOKEH_PREFIX):
@@ -134,7 +151,15 @@ def read_prices(source: str | os.PathLike) -> PriceSeries:
 
 
 def read_many(sources: str | os.PathLike | list[str]) -> list[PriceSeries]:
-    """Comma-separated sources (``bokeh:AAPL,bokeh:MSFT``) or a list of them -> series."""
+    """Comma-separated sources (``bokeh:AAPL,bokeh:MSFT``) or a list of them -> series.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("a.csv").write_text("Date,Close\\n2024-01-02,10\\n")
+    >>> _ = Path("b.csv").write_text("Date,Close\\n2024-01-02,20\\n")
+    >>> [s.close.tolist() for s in read_many("a.csv, b.csv")]
+    [[10.0], [20.0]]
+    """
     if isinstance(sources, (list, tuple)):
         names = [str(s) for s in sources]
     else:
@@ -146,7 +171,16 @@ def read_many(sources: str | os.PathLike | list[str]) -> list[PriceSeries]:
 
 
 def read_bokeh(ticker: str) -> PriceSeries:
-    """One ticker of ``bokeh_sampledata.stocks`` with its split- and dividend-adjusted close."""
+    """One ticker of ``bokeh_sampledata.stocks`` with its split- and dividend-adjusted close.
+
+    Args:
+        ticker: one of ``BOKEH_TICKERS`` (case-insensitive).
+
+    Example:
+    >>> series = read_bokeh("msft")
+    >>> series.name, bool((series.close > 0).all()), series.ohlc.shape[1]
+    ('bokeh:MSFT', True, 3)
+    """
     ticker = ticker.strip().upper()
     if ticker not in BOKEH_TICKERS:
         raise NlpsuiteError(
@@ -172,7 +206,21 @@ def read_bokeh(ticker: str) -> PriceSeries:
 
 
 def parse_csv(content: str, name: str = "<upload>") -> PriceSeries:
-    """Parses CSV text with a header row into a :class:`PriceSeries` (see the module docstring)."""
+    """Parses CSV text with a header row into a :class:`PriceSeries` (see the module docstring).
+
+    Args:
+        content: the CSV text.
+        name: the file name, for notes and errors.
+
+    Example:
+    >>> series = parse_csv("Date,Close,Volume\\n2024-01-02,300\\n2024-01-03,100\\n2024-01-04,102,5\\n")
+    >>> series.close.tolist()  # a 3:1 fall in an unadjusted close is taken as a split
+    [100.0, 100.0, 102.0]
+    >>> parse_csv("Date,Close\\n2024-01-02,n/a\\n", "prices.csv")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: prices.csv line 2: Close is 'n/a', not a number; fix or delete that row
+    """
     reader = csv.reader(io.StringIO(content))
     try:
         header = next(reader)
@@ -237,7 +285,20 @@ def parse_csv(content: str, name: str = "<upload>") -> PriceSeries:
 
 
 def require_length(series: PriceSeries, needed: int, purpose: str) -> None:
-    """Raises a clear error when ``series`` is shorter than ``needed`` rows."""
+    """Raises a clear error when ``series`` is shorter than ``needed`` rows.
+
+    Args:
+        series: the series.
+        needed: the rows needed.
+        purpose: what needs them, for the message.
+
+    Example:
+    >>> import numpy as np
+    >>> require_length(PriceSeries("short.csv", np.array(["2024-01-02"], "datetime64[D]"), np.ones(1)), 30, "training")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: short.csv has 1 rows after cleaning; training needs at least 30. ...
+    """
     if len(series) < needed:
         raise NlpsuiteError(
             f"{series.name} has {len(series)} rows after cleaning; {purpose} needs at least "
@@ -357,6 +418,11 @@ def detect_splits(close: np.ndarray) -> list[tuple[int, float]]:
     A one-day price ratio within ``SPLIT_TOLERANCE`` of a split ratio counts. Volume cannot confirm
     it: some sources (Quandl WIKI, the bundled data) already scale volume across splits, others do
     not.
+
+    Example:
+    >>> import numpy as np
+    >>> detect_splits(np.array([100.0, 101.0, 50.4, 51.0, 12.8]))
+    [(2, 2.0), (4, 4.0)]
     """
     found = []
     moves = close[:-1] / close[1:]

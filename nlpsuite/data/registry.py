@@ -35,6 +35,10 @@ class Dataset:
         files: files to fetch, relative to ``path`` when it is a folder; ``{local name: (origin path, sha256)}``.
         base_url: where the origin paths live (a raw-file URL at a fixed commit), or None if not fetchable.
         description: one line for ``nlpsuite info`` and the README.
+
+    Example:
+    >>> DATASETS["tinyshakespeare"].path
+    'poetry/tinyshakespeare/input.txt'
     """
 
     name: str
@@ -193,7 +197,15 @@ DATASETS: dict[str, Dataset] = {
 
 
 def data_dir() -> Path:
-    """The cache folder: ``$NLPSUITE_DATA_DIR`` or ``~/.cache/nlpsuite``."""
+    """The cache folder: ``$NLPSUITE_DATA_DIR`` or ``~/.cache/nlpsuite``.
+
+    Example:
+    >>> import os
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"NLPSUITE_DATA_DIR": "~/data"}):
+    ...     data_dir() == Path.home() / "data"
+    True
+    """
     return Path(os.environ.get(DATA_DIR_ENV) or Path.home() / ".cache" / "nlpsuite").expanduser()
 
 
@@ -231,6 +243,22 @@ def get(name: str, download: bool = True) -> Path:
     Raises:
         NlpsuiteError: unknown name, or files missing and not fetchable; the message names the folder looked in
             and the variable to set.
+
+    Args:
+        name: a registry name (``nlpsuite info`` lists them).
+        download: fetch missing files from their origin (False: only look in ``data_dir()``).
+
+    Example:
+    >>> from pathlib import Path
+    >>> shakespeare = data_dir() / "poetry/tinyshakespeare/input.txt"
+    >>> shakespeare.parent.mkdir(parents=True)
+    >>> _ = shakespeare.write_text("First Citizen:\\n")
+    >>> get("tinyshakespeare", download=False) == shakespeare
+    True
+    >>> get("conll2003", download=False)
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: dataset 'conll2003' not found: looked for .../conll2003; set NLPSUITE_DATA_DIR ...
     """
     if name not in DATASETS:
         known = ", ".join(sorted(DATASETS))
@@ -258,7 +286,24 @@ def get(name: str, download: bool = True) -> Path:
 
 
 def resolve(name_or_path: str | os.PathLike) -> Path:
-    """A dataset name or a plain path -> an existing local path (what every ``--data`` accepts)."""
+    """A dataset name or a plain path -> an existing local path (what every ``--data`` accepts).
+
+    Args:
+        name_or_path: a dataset name, or a path to a file or folder.
+
+    Raises:
+        NlpsuiteError: a path that does not exist, an unknown name, or a dataset that cannot be found.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("my_train.txt").write_text("EU B-ORG\\n")
+    >>> resolve("my_train.txt")
+    PosixPath('my_train.txt')
+    >>> resolve("data/missing.txt")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: data file not found: data/missing.txt; check the path or use a dataset name
+    """
     text = str(name_or_path)
     path = Path(text).expanduser()
     if path.exists():

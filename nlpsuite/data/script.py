@@ -52,6 +52,11 @@ class ScriptMix:
     Args:
         letters: ``{script: count}`` over the text's letters (see ``script_of``).
         symbols: characters that are neither letters, digits, punctuation nor spaces (emoji, ©, →…).
+
+    Example:
+    >>> mix = ScriptMix({"latin": 3, "han": 1}, symbols=1)
+    >>> mix.total, mix.share("han"), mix.dominant
+    (4, 0.25, 'latin')
     """
 
     letters: Mapping[str, int] = field(default_factory=dict)

@@ -40,7 +40,14 @@ __all__ = [
 
 
 class Token(NamedTuple):
-    """A token and its character span in the source text (``text == source[start:end]``)."""
+    """A token and its character span in the source text (``text == source[start:end]``).
+
+    Example:
+    >>> source = "Hi Bob"
+    >>> token = Token("Bob", 3, 6)
+    >>> source[token.start : token.end] == token.text
+    True
+    """
 
     text: str
     start: int
@@ -76,32 +83,70 @@ _EN_TOKEN = re.compile(
 
 
 def tokenize_en(text: str) -> list[Token]:
-    """English tokens with offsets (see the module docstring for the rules)."""
+    """English tokens with offsets (see the module docstring for the rules).
+
+    Example:
+    >>> [t.text for t in tokenize_en("Mr. O'Neil didn't pay $1,000.50 to the U.S. firm.")]
+    ['Mr.', "O'Neil", 'did', "n't", 'pay', '$', '1,000.50', 'to', 'the', 'U.S.', 'firm', '.']
+    """
     return [Token(m.group(), m.start(), m.end()) for m in _EN_TOKEN.finditer(text)]
 
 
 def tokenize_chars(text: str) -> list[Token]:
-    """One token per non-whitespace character (Chinese NER's unit), with offsets."""
+    """One token per non-whitespace character (Chinese NER's unit), with offsets.
+
+    Example:
+    >>> tokenize_chars("北京 大学")[2]
+    Token(text='大', start=3, end=4)
+    """
     return [Token(ch, i, i + 1) for i, ch in enumerate(text) if not ch.isspace()]
 
 
 def cjk_ratio(text: str) -> float:
-    """The share of non-space characters that are CJK (0 for empty text)."""
+    """The share of non-space characters that are CJK (0 for empty text).
+
+    Example:
+    >>> cjk_ratio("北京 ok")
+    0.5
+    """
     chars = [c for c in text if not c.isspace()]
     return sum(bool(_CJK_RE.match(c)) for c in chars) / len(chars) if chars else 0.0
 
 
 def is_cjk(char: str) -> bool:
+    """Whether ``char`` is CJK: an ideograph, kana, hangul, CJK punctuation or a full-width form.
+
+    Example:
+    >>> is_cjk("京"), is_cjk("。"), is_cjk("a")
+    (True, True, False)
+    """
     return bool(_CJK_RE.match(char))
 
 
 def detect_language(text: str) -> str:
-    """``zh`` when at least a third of the characters are CJK, else ``en``."""
+    """``zh`` when at least a third of the characters are CJK, else ``en``.
+
+    Example:
+    >>> detect_language("我爱纽约 NY"), detect_language("I love 北京 a lot")
+    ('zh', 'en')
+    """
     return "zh" if cjk_ratio(text) >= 1 / 3 else "en"
 
 
 def tokenize(text: str, language: str = "auto") -> list[Token]:
-    """Tokens with offsets: per character for ``zh``, ``tokenize_en`` for ``en``; ``auto`` decides by script."""
+    """Tokens with offsets: per character for ``zh``, ``tokenize_en`` for ``en``; ``auto`` decides by script.
+
+    Args:
+        text: the text.
+        language: ``en``, ``zh`` or ``auto``.
+
+    Returns:
+        ``Token`` s with ``text == source[start:end]``.
+
+    Example:
+    >>> [t.text for t in tokenize("我爱北京")], [t.text for t in tokenize("I can't")]
+    (['我', '爱', '北', '京'], ['I', 'ca', "n't"])
+    """
     check_choice("language", language, ("en", "zh", "auto"))
     if language == "auto":
         language = detect_language(text)
@@ -110,5 +155,10 @@ def tokenize(text: str, language: str = "auto") -> list[Token]:
 
 def normalize_nfkc(text: str) -> str:
     """Full-width letters/digits -> ASCII etc.; the length of each character is unchanged for CJK text,
-    so it is safe to apply per token."""
+    so it is safe to apply per token.
+
+    Example:
+    >>> normalize_nfkc("ＡＢＣ１２３")
+    'ABC123'
+    """
     return unicodedata.normalize("NFKC", text)

@@ -65,6 +65,10 @@ class TextPair:
         source: the sentence to translate.
         target: its reference translation.
         line: 1-based line number in the file it came from (0 when built in code).
+
+    Example:
+    >>> TextPair("Hola.", "Hello.", line=7)
+    TextPair(source='Hola.', target='Hello.', line=7)
     """
 
     source: str
@@ -80,6 +84,11 @@ class Direction:
     Args:
         source: source language code (``spa``, ``en``, ``zh`` ...).
         target: target language code.
+
+    Example:
+    >>> direction = Direction.parse("spa-en")
+    >>> direction.source_column, str(direction), Direction.parse("en-zh").is_chinese("target")
+    (1, 'spa-en', True)
     """
 
     source: str
@@ -111,19 +120,34 @@ class Direction:
 
 
 def normalize_text(text: str) -> str:
-    """NFC, one space between words, no outer spaces: the form every sentence is kept in."""
+    """NFC, one space between words, no outer spaces: the form every sentence is kept in.
+
+    Example:
+    >>> normalize_text("  Go   on.\\t")
+    'Go on.'
+    """
     return _SPACES.sub(" ", unicodedata.normalize("NFC", text)).strip()
 
 
 def group_key(text: str) -> str:
     """Lower-cased, punctuation-free form: ``Go.`` and ``go!`` are the same sentence for
-    splitting."""
+    splitting.
+
+    Example:
+    >>> group_key("Go."), group_key("go!") == group_key("Go."), group_key("?!")
+    ('go', True, '?!')
+    """
     key = _NOT_WORD.sub(" ", normalize_text(text).lower()).strip()
     return key or normalize_text(text)
 
 
 def sentence_hash(text: str) -> str:
-    """A short stable id of a sentence's group key; saved with a model to record its split."""
+    """A short stable id of a sentence's group key; saved with a model to record its split.
+
+    Example:
+    >>> sentence_hash("Go.") == sentence_hash("go!"), len(sentence_hash("Go."))
+    (True, 16)
+    """
     return hashlib.sha1(group_key(text).encode("utf-8")).hexdigest()[:16]
 
 
@@ -180,6 +204,22 @@ def parse_pairs(text: str, direction: Direction, name: str = "<text>") -> list[T
     Raises:
         NlpsuiteError: a line with fewer than two columns or an empty sentence, naming file and
             line.
+
+    Args:
+        text: the file's text.
+        direction: which column is the source.
+        name: the file name, for messages.
+
+    Returns:
+        The pairs in file order, with their line numbers.
+
+    Example:
+    >>> parse_pairs("Go.\\tVe.\\tCC-BY 2.0\\n\\nHi.\\tHola.\\n", Direction.parse("spa-en"))
+    [TextPair(source='Ve.', target='Go.', line=1), TextPair(source='Hola.', target='Hi.', line=3)]
+    >>> parse_pairs("Go. Ve.\\n", Direction.parse("spa-en"), name="spa.txt")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: spa.txt:1: expected english<TAB>translation[<TAB>attribution], found no tab; ...
     """
     convert = None
     if direction.is_chinese("source") or direction.is_chinese("target"):
@@ -224,6 +264,12 @@ def read_pairs(path: str | Path, direction: str | Direction = "spa-en") -> list[
 
     Returns:
         The pairs in file order, with their line numbers.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("cmn.txt").write_text("I see.\\t我看見了。\\n", encoding="utf-8")
+    >>> read_pairs("cmn.txt", "zh-en")  # traditional characters become simplified
+    [TextPair(source='我看见了。', target='I see.', line=1)]
     """
     if isinstance(direction, str):
         direction = Direction.parse(direction)
@@ -252,7 +298,14 @@ class _UnionFind:
 
 def group_pairs(pairs: Sequence[TextPair]) -> list[str]:
     """A group id per pair: pairs sharing a source or a target sentence (after ``group_key``) share
-    it."""
+    it.
+
+    Example:
+    >>> pairs = [TextPair("Ve.", "Go."), TextPair("Vete.", "go!"), TextPair("Hola.", "Hi.")]
+    >>> groups = group_pairs(pairs)
+    >>> groups[0] == groups[1], groups[0] == groups[2]  # "Go." and "go!" share a group key
+    (True, False)
+    """
     groups = _UnionFind()
     for pair in pairs:
         groups.union("s:" + group_key(pair.source), "t:" + group_key(pair.target))
@@ -265,7 +318,12 @@ def _bucket(group: str, seed: int) -> float:
 
 
 def dedupe_by_source(pairs: Iterable[TextPair]) -> list[TextPair]:
-    """The first pair of each distinct source sentence (by ``group_key``), in order."""
+    """The first pair of each distinct source sentence (by ``group_key``), in order.
+
+    Example:
+    >>> dedupe_by_source([TextPair("Ve.", "Go."), TextPair("ve!", "Leave."), TextPair("Hola.", "Hi.")])
+    [TextPair(source='Ve.', target='Go.', line=0), TextPair(source='Hola.', target='Hi.', line=0)]
+    """
     seen: set[str] = set()
     kept = []
     for pair in pairs:
@@ -289,6 +347,22 @@ def split_pairs(
     split does not depend on file order. Dev and test keep one pair per distinct source sentence
     (its first
     translation is the reference); train keeps every translation of its sources.
+
+    Args:
+        pairs: the pairs read.
+        dev_fraction: expected share of groups in dev.
+        test_fraction: expected share of groups in test.
+        seed: changes which groups go where.
+
+    Returns:
+        ``{"train": [...], "dev": [...], "test": [...]}``.
+
+    Example:
+    >>> pairs = [TextPair(f"frase {i}", f"sentence {i}") for i in range(100)] + [TextPair("frase 0", "again")]
+    >>> split = split_pairs(pairs, dev_fraction=0.2, test_fraction=0.2)
+    >>> sources = {name: {p.source for p in part} for name, part in split.items()}
+    >>> all(sources.values()), sources["train"] & sources["dev"], sources["train"] & sources["test"]
+    (True, set(), set())
     """
     if not 0 <= dev_fraction < 1 or not 0 <= test_fraction < 1 or dev_fraction + test_fraction >= 1:
         raise NlpsuiteError(
@@ -310,6 +384,16 @@ def split_pairs(
 
 
 def select_by_hashes(pairs: Iterable[TextPair], hashes: Iterable[str]) -> list[TextPair]:
-    """The pairs whose source hash is in ``hashes`` (a saved split), one per distinct source."""
+    """The pairs whose source hash is in ``hashes`` (a saved split), one per distinct source.
+
+    Args:
+        pairs: the pairs read.
+        hashes: ``sentence_hash`` values of the source sentences to keep.
+
+    Example:
+    >>> pairs = [TextPair("Ve.", "Go."), TextPair("Hola.", "Hi.")]
+    >>> select_by_hashes(pairs, [sentence_hash("ve!")])
+    [TextPair(source='Ve.', target='Go.', line=0)]
+    """
     wanted = set(hashes)
     return dedupe_by_source(p for p in pairs if sentence_hash(p.source) in wanted)

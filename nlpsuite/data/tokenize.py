@@ -67,6 +67,12 @@ class Tokenizer:
         kind: ``word`` (English), ``char`` (Chinese characters) or ``jieba`` (Chinese words).
         lowercase: lower-case before splitting.
         simplify: convert traditional Chinese characters to simplified first (``char``/``jieba``).
+
+    Example:
+    >>> Tokenizer("word").tokenize("It's -LRB-not-RRB- 1,000 films!")
+    ['it', "'s", '(', 'not', ')', '1,000', 'films', '!']
+    >>> Tokenizer("char", simplify=True).tokenize("這部電影 OK")
+    ['这', '部', '电', '影', 'ok']
     """
 
     kind: str = "word"
@@ -127,7 +133,12 @@ def _to_simplified(text: str) -> str:
 
 
 def han_fraction(texts: Iterable[str]) -> float:
-    """Share of non-space characters that are Han characters."""
+    """Share of non-space characters that are Han characters.
+
+    Example:
+    >>> han_fraction(["电影 ok", "好"])
+    0.6
+    """
     han = total = 0
     for text in texts:
         han += len(_HAN_RE.findall(text))
@@ -136,16 +147,36 @@ def han_fraction(texts: Iterable[str]) -> float:
 
 
 def detect_language(texts: Sequence[str], sample: int = 2000) -> str:
-    """``zh`` when a fifth or more of the characters are Han, else ``en``."""
+    """``zh`` when a fifth or more of the characters are Han, else ``en``.
+
+    Args:
+        texts: the texts of a dataset.
+        sample: how many of the first texts to look at.
+
+    Example:
+    >>> detect_language(["这部电影很好", "a film"]), detect_language(["a good film", "电"])
+    ('zh', 'en')
+    """
     return "zh" if han_fraction(texts[:sample]) >= 0.2 else "en"
 
 
 def default_tokenizer(language: str) -> Tokenizer:
+    """Characters (simplified) for ``zh``, words for anything else.
+
+    Example:
+    >>> default_tokenizer("zh")
+    Tokenizer(kind='char', lowercase=True, simplify=True)
+    """
     return Tokenizer("char", simplify=True) if language == "zh" else Tokenizer("word")
 
 
 def truncate(items: list, max_length: int) -> list:
-    """Keeps the first and last ``max_length / 2`` items: reviews give a verdict at either end."""
+    """Keeps the first and last ``max_length / 2`` items: reviews give a verdict at either end.
+
+    Example:
+    >>> truncate(list("abcdefg"), 4)
+    ['a', 'b', 'f', 'g']
+    """
     if len(items) <= max_length:
         return items
     head = (max_length + 1) // 2
@@ -153,7 +184,14 @@ def truncate(items: list, max_length: int) -> list:
 
 
 def pad(sequences: Sequence[np.ndarray], multiple: int = 8) -> np.ndarray:
-    """Right-pads with 0 to the longest length, rounded up to ``multiple`` (few shapes to trace)."""
+    """Right-pads with 0 to the longest length, rounded up to ``multiple`` (few shapes to trace).
+
+    Example:
+    >>> import numpy as np
+    >>> pad([np.array([5, 6]), np.array([7])], multiple=4)
+    array([[5, 6, 0, 0],
+           [7, 0, 0, 0]], dtype=int32)
+    """
     longest = max(len(s) for s in sequences)
     width = -(-longest // multiple) * multiple
     batch = np.zeros((len(sequences), width), dtype="int32")

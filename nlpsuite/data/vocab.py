@@ -33,6 +33,16 @@ class Vocabulary:
         tokens: every token, reserved ones first.
         pad: the padding token (id 0), or None for vocabularies without padding (tag sets).
         oov: the unknown token, or None where every token must be known (tag sets raise on unknowns).
+
+    Example:
+    >>> vocab = Vocabulary.build([["a", "good", "film"], ["a", "film"]], min_count=2)
+    >>> vocab.tokens, vocab.encode(["a", "film", "plot"]), vocab.decode([3, 0])
+    (['<pad>', '<unk>', 'a', 'film'], [2, 3, 1], ['film', '<pad>'])
+    >>> tags = Vocabulary(["O", "B-PER"], pad=None, oov=None)
+    >>> tags.lookup("I-PER")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: unknown token 'I-PER'; known: O, B-PER
     """
 
     def __init__(self, tokens: Sequence[str], pad: str | None = PAD, oov: str | None = OOV) -> None:

@@ -44,6 +44,12 @@ def read_yahoo(ticker: str, period: str = PERIOD) -> PriceSeries:
     Raises:
         NlpsuiteError: yfinance is not installed, the download failed (offline, unknown ticker) or
             returned no rows.
+
+    Example:
+    >>> read_yahoo(" ")  # no network needed to see the message
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: yahoo: needs a ticker after the colon, e.g. yahoo:AAPL
     """
     ticker = ticker.strip().upper()
     name = f"{YAHOO_PREFIX}{ticker}"
@@ -75,6 +81,14 @@ def parse_frame(frame: Any, name: str) -> PriceSeries:
     Args:
         frame: pandas DataFrame indexed by date, with yfinance's column names.
         name: the series name (``yahoo:TICKER``), used in notes and errors.
+
+    Example:
+    >>> import pandas as pd
+    >>> frame = pd.DataFrame({"Close": [10.0, 11.0], "Adj Close": [5.0, 5.5], "Volume": [100, 200]},
+    ...                      index=pd.to_datetime(["2024-01-02 00:00:00-05:00", "2024-01-03 00:00:00-05:00"]))
+    >>> series = parse_frame(frame, "yahoo:DEMO")
+    >>> series.close.tolist(), [str(d) for d in series.dates]
+    ([5.0, 5.5], ['2024-01-02', '2024-01-03'])
     """
     import pandas as pd
 

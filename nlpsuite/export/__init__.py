@@ -44,9 +44,17 @@ def export_model(model_dir: str | os.PathLike, fmt: str, out: str | os.PathLike,
 
     Example:
 
-    >>> info = export_model("saved_models/stock", "onnx", "/tmp/stock-onnx")  # doctest: +SKIP
-    >>> sorted(info["functions"])  # doctest: +SKIP
-    ['forecast']
+    A conversion takes tens of seconds, so this example only shows the checks made before one starts
+    (``tests/export`` exports a tiny model of every task and compares its outputs with Keras'):
+
+    >>> export_model("saved_models/stock", "onnx", "exports/stock-onnx", quantize="int8")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --quantize int8 (full-integer, calibrated activations) is not supported ...
+    >>> export_model("saved_models/stock", "tflite", "exports/stock")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: --format tflite: choose one of litert, onnx
     """
     check_options(fmt, quantize)
     model_dir, out = Path(model_dir), Path(out)
@@ -102,7 +110,15 @@ def _convert(name: str, function: Any, specs: dict[str, Any], fmt: str, quantize
 
 
 def is_export(directory: str | os.PathLike) -> bool:
-    """Whether ``directory`` is an export folder (it has ``export.json``)."""
+    """Whether ``directory`` is an export folder (it has ``export.json``).
+
+    Example:
+    >>> from pathlib import Path
+    >>> Path("ner-onnx").mkdir()
+    >>> _ = Path("ner-onnx/export.json").write_text("{}")
+    >>> is_export("ner-onnx"), is_export("saved_models/ner-en")
+    (True, False)
+    """
     return (Path(directory) / EXPORT_FILE).is_file()
 
 
@@ -115,8 +131,14 @@ def load(directory: str | os.PathLike, threads: int = 0) -> Any:
 
     Example:
 
-    >>> task = load("/tmp/stock-onnx")  # doctest: +SKIP
-    >>> task.predict(["bokeh:AAPL"])[0]["forecast"][0]  # doctest: +SKIP
+    >>> import json
+    >>> from pathlib import Path
+    >>> Path("stock-onnx").mkdir()
+    >>> _ = Path("stock-onnx/export.json").write_text(json.dumps({"format": "coreml", "functions": {}}))
+    >>> load("stock-onnx")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: stock-onnx/export.json is not an nlpsuite export; export the model again
     """
     directory = Path(directory)
     manifest = read_json(directory / EXPORT_FILE)
@@ -140,7 +162,14 @@ def load(directory: str | os.PathLike, threads: int = 0) -> Any:
 
 
 def load_any(directory: str | os.PathLike) -> Any:
-    """``load`` for an export folder, ``nlpsuite.load`` for a saved model (what predict/evaluate use)."""
+    """``load`` for an export folder, ``nlpsuite.load`` for a saved model (what predict/evaluate use).
+
+    Example:
+    >>> load_any("saved_models/ner-en")  # not an export: nlpsuite.load, and its message
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: no model in ...; run `make train-ner` to build it
+    """
     if is_export(directory):
         return load(directory)
     import nlpsuite

@@ -60,10 +60,17 @@ def litert_bytes(function: Callable[..., Mapping[str, Any]], specs: Mapping[str,
 
     Example:
 
-    >>> import keras, tensorflow as tf
+    >>> import keras, numpy as np, tensorflow as tf
+    >>> from pathlib import Path
+    >>> from nlpsuite.export.runtime import ExportedFunction, describe
     >>> layer = keras.layers.Dense(2)
-    >>> f = lambda d: {"y": layer(d["x"])}
-    >>> len(litert_bytes(f, {"x": tf.TensorSpec((1, 3), tf.float32, name="x")}, "none", layer)) > 0
+    >>> layer.build((1, 3))
+    >>> specs = {"x": tf.TensorSpec((1, 3), tf.float32, name="x")}
+    >>> _ = Path("dense.tflite").write_bytes(litert_bytes(lambda d: {"y": layer(d["x"])}, specs, "none", layer))
+    >>> spec = {"inputs": describe(specs.values()), "outputs": [{"name": "y"}]}
+    >>> x = np.array([[1.0, 2.0, 3.0]], "float32")
+    >>> y = ExportedFunction("dense.tflite", spec, "litert")(x=x)["y"]
+    >>> np.allclose(y, keras.ops.convert_to_numpy(layer(x)), atol=1e-5)  # the interpreter computes the layer
     True
     """
     import keras
@@ -110,8 +117,12 @@ def onnx_bytes(function: Callable[..., Mapping[str, Any]], specs: Mapping[str, A
     >>> import tensorflow as tf
     >>> f = tf.function(lambda d: {"y": d["x"] * 2.0})
     >>> model, outputs = onnx_bytes(f, {"x": tf.TensorSpec((None, 3), tf.float32, name="x")}, "none")
-    >>> len(outputs)
-    1
+    >>> outputs
+    ['y']
+    >>> import numpy as np, onnxruntime
+    >>> session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    >>> session.run(outputs, {"x": np.array([[1.0, 2.0, 3.0]], "float32")})[0].tolist()
+    [[2.0, 4.0, 6.0]]
     """
     try:
         import tf2onnx
@@ -182,7 +193,19 @@ def _quantize_onnx(data: bytes) -> bytes:
 
 def flat_function(function: Callable[..., Mapping[str, Any]], specs: Mapping[str, Any]) -> Any:
     """``function(dict)`` as a ``tf.function`` of positional tensors named by ``specs``, so LiteRT and
-    ONNX see one named input per spec (signature runners and ONNX sessions are called by name)."""
+    ONNX see one named input per spec (signature runners and ONNX sessions are called by name).
+
+    Args:
+        function: a callable taking one dict of tensors.
+        specs: ``{name: tf.TensorSpec}``, in the order of the flat function's arguments.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> flat = flat_function(lambda d: {"sum": d["a"] + d["b"]}, {
+    ...     "a": tf.TensorSpec((), tf.float32, name="a"), "b": tf.TensorSpec((), tf.float32, name="b")})
+    >>> float(flat(tf.constant(1.0), tf.constant(2.0))["sum"])
+    3.0
+    """
     import tensorflow as tf
 
     names = list(specs)

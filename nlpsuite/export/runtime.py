@@ -40,9 +40,15 @@ class ExportedFunction:
 
     Example:
 
-    >>> fn = ExportedFunction("out/step.tflite", spec, "litert")  # doctest: +SKIP
-    >>> fn(ids=np.array([3], "int32"), state_0=np.zeros((1, 64), "float32"))["logits"].shape  # doctest: +SKIP
-    (1, 80)
+    >>> import tensorflow as tf
+    >>> from pathlib import Path
+    >>> from nlpsuite.export.convert import onnx_bytes
+    >>> specs = {"x": tf.TensorSpec((None, 2), tf.float32, name="x")}
+    >>> data, outputs = onnx_bytes(tf.function(lambda d: {"y": d["x"] + 1.0}), specs, "none")
+    >>> _ = Path("plus_one.onnx").write_bytes(data)
+    >>> fn = ExportedFunction("plus_one.onnx", {"inputs": describe(specs.values()), "outputs": [{"name": "y"}]}, "onnx")
+    >>> fn(x=[[1, 2], [3, 4]], ignored=0)["y"].tolist()  # ints cast to the export's float32
+    [[2.0, 3.0], [4.0, 5.0]]
     """
 
     def __init__(self, path: str | Path, spec: Mapping[str, Any], fmt: str, threads: int = 0) -> None:
@@ -105,7 +111,17 @@ def _open_onnx(path: Path, threads: int) -> Any:
 
 
 def require_runtime(fmt: str) -> None:
-    """Fails early, before a long conversion, when the runtime for ``fmt`` is missing."""
+    """Fails early, before a long conversion, when the runtime for ``fmt`` is missing.
+
+    Args:
+        fmt: ``litert`` or ``onnx``.
+
+    Raises:
+        NlpsuiteError: the runtime is not installed, with the pip command that installs it.
+
+    Example:
+    >>> require_runtime("onnx")  # installed with the [edge] extra: returns quietly
+    """
     module = {"litert": "ai_edge_litert.interpreter", "onnx": "onnxruntime"}[fmt]
     try:
         __import__(module)
@@ -114,7 +130,16 @@ def require_runtime(fmt: str) -> None:
 
 
 def describe(specs: Sequence[Any]) -> list[dict[str, Any]]:
-    """``tf.TensorSpec``s (or tensors) as JSON: ``[{"name", "shape" (None = any), "dtype"}]``."""
+    """``tf.TensorSpec``s (or tensors) as JSON: ``[{"name", "shape" (None = any), "dtype"}]``.
+
+    Args:
+        specs: ``tf.TensorSpec``s or tensors with names.
+
+    Example:
+    >>> import tensorflow as tf
+    >>> describe([tf.TensorSpec((None, 3), tf.int32, name="ids")])
+    [{'name': 'ids', 'shape': [None, 3], 'dtype': 'int32'}]
+    """
     return [
         {"name": s.name.split(":")[0], "shape": list(s.shape.as_list()), "dtype": s.dtype.name}
         for s in specs

@@ -42,7 +42,25 @@ def _spec(name: str, shape: tuple, dtype: str = "int32") -> Any:
 
 
 def ner_graphs(task: Any, loop_batch: int | None) -> Graphs:
-    """``tag``: the model's inputs -> ``tags [batch, time]`` (in-graph Viterbi) and ``marginals``."""
+    """``tag``: the model's inputs -> ``tags [batch, time]`` (in-graph Viterbi) and ``marginals``.
+
+    Args:
+        task: a ``NerTask``.
+        loop_batch: the batch size of the exported function (1 for LiteRT, None for any).
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig, NerTask
+    >>> from nlpsuite.tasks.ner.model import build_model
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> pre = NerPreprocessor.build([Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])],
+    ...                             scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4)
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> tag, specs = ner_graphs(task, loop_batch=None)["tag"]
+    >>> sorted(specs), sorted(tag(pre.batch([["Anna", "visited"]]).inputs))
+    (['casing', 'chars', 'words'], ['marginals', 'tags'])
+    """
     from nlpsuite.tasks.ner import model as ner_model
 
     model = task.model
@@ -59,6 +77,28 @@ def ner_graphs(task: Any, loop_batch: int | None) -> Graphs:
 
 
 def ner_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Makes ``task`` run its model through ``functions["tag"]`` (an ``ExportedFunction`` when loading
+    an export), keeping its own tokenisation and formatting.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig, NerTask
+    >>> from nlpsuite.tasks.ner.model import build_model
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> pre = NerPreprocessor.build([Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])],
+    ...                             scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
+    ...                    predict_jit=False)
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> before = task.tag([["Anna", "visited", "Paris"]])
+    >>> tag, _ = ner_graphs(task, loop_batch=None)["tag"]
+    >>> calls = []
+    >>> ner_attach(task, {"tag": lambda **inputs: calls.append(1) or {
+    ...     k: np.asarray(v) for k, v in tag(inputs).items()}})  # a stand-in runner: the graph itself
+    >>> task.tag([["Anna", "visited", "Paris"]]) == before, len(calls) > 0
+    (True, True)
+    """
     tag = functions["tag"]
 
     def infer(inputs: dict[str, np.ndarray], with_marginals: bool) -> tuple[np.ndarray, Any]:
@@ -84,6 +124,7 @@ def sentiment_graphs(task: Any, loop_batch: int | None) -> Graphs:
 
 
 def sentiment_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Routes the task's forward pass through ``functions["classify"]`` (see ``ner_attach``'s example)."""
     classify = functions["classify"]
     task._forward = lambda token_ids: classify(token_ids=token_ids)["probabilities"]
 
@@ -124,6 +165,7 @@ class _PredictOnBatch:
 
 
 def stock_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Puts ``functions["forecast"]`` where the task calls ``model.predict_on_batch`` (see ``ner_attach``)."""
     forecast = functions["forecast"]
     task.model = _PredictOnBatch(lambda x: forecast(window=x)["quantiles"])
 
@@ -166,6 +208,7 @@ class _StepSequence:
 
 
 def poetry_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Gives the task a ``Generator`` that steps through ``functions["step"]`` (see ``ner_attach``)."""
     from nlpsuite.tasks.poetry.generate import Generator
 
     run = functions["step"]
@@ -239,6 +282,7 @@ class _Seq2Seq:
 
 
 def translation_attach(task: Any, functions: Mapping[str, Any]) -> None:
+    """Gives the task a ``Decoder`` over ``functions["encode"]`` and ``["decode_step"]`` (see ``ner_attach``)."""
     from nlpsuite.tasks.translation.decoding import Decoder
 
     decoder = Decoder(_Seq2Seq(functions["encode"], functions["decode_step"]))

@@ -44,7 +44,22 @@ __all__ = ["CRF", "CRFAccuracy", "CRFDecode", "CRFLoss", "split_crf_output"]
 
 
 def split_crf_output(outputs):
-    """Splits a `CRF` output into ``(potentials [batch, time, K, K], mask bool [batch, time])``."""
+    """Splits a `CRF` output into ``(potentials [batch, time, K, K], mask bool [batch, time])``.
+
+    Args:
+        outputs: a `CRF` layer's output ``[batch, time, num_tags + 1, num_tags]``: the potentials, then
+            one row whose first entry carries the mask.
+
+    Returns:
+        ``(potentials [batch, time, num_tags, num_tags], mask bool [batch, time])``.
+
+    Example:
+    >>> import numpy as np
+    >>> outputs = CRF(2)(np.zeros((1, 3, 2), "float32"), mask=np.array([[True, True, False]]))
+    >>> potentials, mask = split_crf_output(outputs)
+    >>> tuple(potentials.shape), np.asarray(mask).tolist()
+    ((1, 3, 2, 2), [[True, True, False]])
+    """
     outputs = ops.convert_to_tensor(outputs)
     if len(outputs.shape) != 4 or outputs.shape[2] != outputs.shape[3] + 1:
         raise NlpsuiteError(
@@ -307,6 +322,19 @@ class CRFAccuracy(keras.metrics.Metric):
 
     Decodes every batch, so it costs one Viterbi pass per step; leave it out of ``compile`` when
     training speed matters.
+
+    Args:
+        name: the metric's name.
+        dtype: dtype of the running counts.
+
+    Example:
+    >>> import numpy as np
+    >>> emissions = np.array([[[5.0, 0.0], [0.0, 5.0], [5.0, 0.0]]], "float32")  # decodes to 0, 1, (pad)
+    >>> outputs = CRF(2, transitions_initializer="zeros")(emissions, mask=np.array([[True, True, False]]))
+    >>> metric = CRFAccuracy()
+    >>> metric.update_state(np.array([[0, 0, 1]]), outputs)  # one of the two real tokens is right
+    >>> float(metric.result())
+    0.5
     """
 
     def __init__(self, name: str = "crf_accuracy", dtype=None):

@@ -73,7 +73,27 @@ def _mix(x, previous, weight):
 
 
 def wkv_update(state: tuple, k, v, w):
-    """One step of the WKV state recurrence: ``(aa, bb, pp)`` after key ``k`` and value ``v``."""
+    """One step of the WKV state recurrence: ``(aa, bb, pp)`` after key ``k`` and value ``v``.
+
+    ``aa / bb`` is the decayed, key-weighted mean of the values so far; ``pp`` is the running
+    log-scale that keeps the exponentials finite.
+
+    Args:
+        state: ``(aa, bb, pp)``, each ``[..., units]``.
+        k: the step's key.
+        v: the step's value.
+        w: the (negative) log-decay per step.
+
+    Returns:
+        The new ``(aa, bb, pp)``.
+
+    Example:
+    >>> import numpy as np
+    >>> empty = (np.float32(0.0), np.float32(0.0), np.float32(-1e30))
+    >>> aa, bb, pp = wkv_update(empty, k=np.float32(0.0), v=np.float32(5.0), w=np.float32(-1.0))
+    >>> float(aa), float(bb), float(pp)
+    (5.0, 1.0, 0.0)
+    """
     aa, bb, pp = state
     decayed = pp + w
     p = ops.maximum(decayed, k)
@@ -83,7 +103,23 @@ def wkv_update(state: tuple, k, v, w):
 
 def wkv_output(state: tuple, k, v, u):
     """``wkv_t`` from the state before step t and step t's key and value (the bonus ``u`` applies
-    to the current token only)."""
+    to the current token only).
+
+    Args:
+        state: ``(aa, bb, pp)`` before step t (see `wkv_update`).
+        k: step t's key.
+        v: step t's value.
+        u: the bonus added to the current token's key.
+
+    Returns:
+        The weighted mean of the past values and ``v``.
+
+    Example:
+    >>> import numpy as np
+    >>> state = (np.float32(5.0), np.float32(1.0), np.float32(0.0))  # one past value, 5, of weight 1
+    >>> float(wkv_output(state, k=np.float32(0.0), v=np.float32(1.0), u=np.float32(0.0)))  # (5 + 1) / 2
+    3.0
+    """
     aa, bb, pp = state
     current = u + k
     p = ops.maximum(pp, current)

@@ -89,7 +89,20 @@ def _as_float(x, dtype: str | None = None):
 
 
 def sequence_mask(sequence_lengths, maxlen):
-    """Boolean ``[batch, maxlen]`` mask, True for positions ``< sequence_lengths``."""
+    """Boolean ``[batch, maxlen]`` mask, True for positions ``< sequence_lengths``.
+
+    Args:
+        sequence_lengths: ``[batch]`` integer lengths.
+        maxlen: the length of the time axis.
+
+    Returns:
+        A boolean ``[batch, maxlen]`` tensor.
+
+    Example:
+    >>> import numpy as np
+    >>> np.asarray(sequence_mask([2, 0], 3)).tolist()
+    [[True, True, False], [False, False, False]]
+    """
     lengths = ops.cast(ops.convert_to_tensor(sequence_lengths), "int32")
     positions = ops.arange(maxlen, dtype="int32")
     return ops.expand_dims(positions, 0) < ops.expand_dims(lengths, 1)
@@ -134,7 +147,17 @@ _FOR_EXPORT = False
 
 @contextlib.contextmanager
 def for_export():
-    """Traces the CRF the way a LiteRT/ONNX converter can lower it (no zero-step guard)."""
+    """Traces the CRF the way a LiteRT/ONNX converter can lower it (no zero-step guard).
+
+    A context manager; results are the same, only the traced graph differs.
+
+    Example:
+    >>> import numpy as np
+    >>> with for_export():
+    ...     ll, _ = crf_log_likelihood(np.zeros((1, 2, 2)), [[0, 1]], [2], np.zeros((2, 2)))
+    >>> round(float(ll[0]), 4)  # log(1/4): four equally likely paths
+    -1.3863
+    """
     global _FOR_EXPORT
     previous, _FOR_EXPORT = _FOR_EXPORT, True
     try:
@@ -267,6 +290,19 @@ def crf_pairwise_potentials(
         mask: boolean ``[batch, time]``; False positions are padding.
         start_transitions: optional ``[num_tags]`` scores of the first tag.
         end_transitions: optional ``[num_tags]`` scores of the last tag.
+
+    Returns:
+        ``[batch, time, num_tags, num_tags]`` log-potentials (float32 for half-precision inputs).
+
+    Example:
+    >>> import numpy as np
+    >>> inputs = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    >>> transitions = np.array([[0.0, 10.0], [20.0, 30.0]])
+    >>> potentials = crf_pairwise_potentials(inputs, transitions, [[True, True]], start_transitions=[-1.0, -2.0])
+    >>> np.asarray(potentials)[0, 0].tolist()  # first position: start score + emission, for every i
+    [[0.0, 0.0], [0.0, 0.0]]
+    >>> np.asarray(potentials)[0, 1].tolist()  # later positions: transition[i, j] + emission[j]
+    [[3.0, 14.0], [23.0, 34.0]]
     """
     inputs = _as_float(inputs)
     dtype = inputs.dtype
@@ -327,7 +363,21 @@ def _forward_scan(potentials, mask, tag_indices=None):
 
 @_compiled()
 def crf_pairwise_log_norm(potentials, mask):
-    """Log partition function ``[batch]`` (0 for rows with no valid position)."""
+    """Log partition function ``[batch]`` (0 for rows with no valid position).
+
+    Args:
+        potentials: ``[batch, time, num_tags, num_tags]`` log-potentials (`crf_pairwise_potentials`).
+        mask: boolean ``[batch, time]``; False positions are skipped.
+
+    Returns:
+        ``[batch]`` log-sum-exp of the scores of every tag path.
+
+    Example:
+    >>> import numpy as np
+    >>> log_z = crf_pairwise_log_norm(np.zeros((2, 3, 2, 2)), [[True, True, True], [False, False, False]])
+    >>> np.round(np.asarray(log_z), 4).tolist()  # log(2**3) paths of score 0; an empty row gives 0
+    [2.0794, 0.0]
+    """
     potentials = _as_float(potentials)
     log_norm, _, _ = _forward_scan(potentials, ops.cast(mask, "bool"))
     return log_norm
@@ -335,7 +385,23 @@ def crf_pairwise_log_norm(potentials, mask):
 
 @_compiled()
 def crf_pairwise_log_likelihood(potentials, tag_indices, mask):
-    """Log-likelihood ``[batch]`` of ``tag_indices`` ``[batch, time]`` under pairwise potentials."""
+    """Log-likelihood ``[batch]`` of ``tag_indices`` ``[batch, time]`` under pairwise potentials.
+
+    Args:
+        potentials: ``[batch, time, num_tags, num_tags]`` log-potentials (`crf_pairwise_potentials`).
+        tag_indices: ``[batch, time]`` integer gold tags (values at masked positions are ignored).
+        mask: boolean ``[batch, time]``; False positions are skipped.
+
+    Returns:
+        ``[batch]`` log-probabilities of the gold paths (0 for a row with no valid position).
+
+    Example:
+    >>> import numpy as np
+    >>> potentials = np.zeros((1, 2, 2, 2)); potentials[0, 1, 0, 1] = np.log(3.0)  # 0 -> 1 is 3x as likely
+    >>> ll = crf_pairwise_log_likelihood(potentials, [[0, 1]], [[True, True]])
+    >>> round(float(np.exp(ll[0])), 4)  # 3 / (1 + 3 + 1 + 1)
+    0.5
+    """
     potentials = _as_float(potentials)
     log_norm, score, _ = _forward_scan(potentials, ops.cast(mask, "bool"), tag_indices)
     return score - log_norm
@@ -357,7 +423,24 @@ def _identity_pointers(batch, num_tags):
 
 @_compiled()
 def crf_pairwise_decode(potentials, mask):
-    """Viterbi: ``(tags int32 [batch, time], best_score [batch])``; padding tags are 0."""
+    """Viterbi: ``(tags int32 [batch, time], best_score [batch])``; padding tags are 0.
+
+    Args:
+        potentials: ``[batch, time, num_tags, num_tags]`` log-potentials (`crf_pairwise_potentials`).
+        mask: boolean ``[batch, time]``; False positions (padding or holes) are skipped.
+
+    Returns:
+        ``(tags int32 [batch, time], best_score [batch])``.
+
+    Example:
+    >>> import numpy as np
+    >>> potentials = crf_pairwise_potentials(
+    ...     np.array([[[2.0, 0.0], [0.0, 1.0], [9.0, 9.0]]]), np.array([[0.0, -5.0], [0.0, 0.0]]),
+    ...     [[True, True, False]])
+    >>> tags, best = crf_pairwise_decode(potentials, [[True, True, False]])
+    >>> np.asarray(tags).tolist(), float(best[0])  # 0 -> 1 costs 5, so staying on 0 wins
+    ([[0, 0, 0]], 2.0)
+    """
     potentials = _as_float(potentials)
     mask = ops.cast(mask, "bool")
     batch = ops.shape(potentials)[0]
@@ -402,6 +485,18 @@ def crf_pairwise_nbest_decode(potentials, mask, n_best: int):
     Returns ``(tags int32 [batch, n_best, time], scores [batch, n_best])``. Where a row has fewer
     than ``n_best`` distinct paths, or fewer allowed ones (a path through a transition scored
     `FORBIDDEN_SCORE` is not allowed), the missing ones get score ``-inf`` (and meaningless tags).
+
+    Args:
+        potentials: ``[batch, time, num_tags, num_tags]`` log-potentials (`crf_pairwise_potentials`).
+        mask: boolean ``[batch, time]``; False positions are skipped.
+        n_best: how many paths to return (at least 1).
+
+    Example:
+    >>> import numpy as np
+    >>> potentials = crf_pairwise_potentials(np.array([[[1.0, 0.0], [0.0, 3.0]]]), np.zeros((2, 2)), [[True, True]])
+    >>> tags, scores = crf_pairwise_nbest_decode(potentials, [[True, True]], 3)
+    >>> np.asarray(tags).tolist(), np.asarray(scores).tolist()
+    ([[[0, 1], [1, 1], [0, 0]]], [[4.0, 3.0, 1.0]])
     """
     n_best = int(n_best)
     if n_best < 1:
@@ -462,6 +557,20 @@ def crf_pairwise_marginals(potentials, mask):
     """Per-token tag posteriors ``[batch, time, num_tags]`` by forward-backward.
 
     Each valid position sums to 1; padding positions are all 0.
+
+    Args:
+        potentials: ``[batch, time, num_tags, num_tags]`` log-potentials (`crf_pairwise_potentials`).
+        mask: boolean ``[batch, time]``; False positions are skipped.
+
+    Returns:
+        ``[batch, time, num_tags]`` probabilities.
+
+    Example:
+    >>> import numpy as np
+    >>> inputs = np.log(np.array([[[1.0, 3.0], [1.0, 1.0]]]))  # tag 1 is 3x as likely at step 0
+    >>> potentials = crf_pairwise_potentials(inputs, np.zeros((2, 2)), [[True, False]])
+    >>> np.round(np.asarray(crf_pairwise_marginals(potentials, [[True, False]])), 4).tolist()
+    [[[0.25, 0.75], [0.0, 0.0]]]
     """
     potentials = _as_float(potentials)
     mask = ops.cast(mask, "bool")
@@ -849,6 +958,15 @@ def crf_multitag_sequence_score(inputs, tag_bitmap, sequence_lengths, transition
 def crf_constrained_decode(potentials, tag_bitmap, transition_params, sequence_length):
     """`crf_decode` restricted to the tags allowed by ``tag_bitmap`` (tfa.text.crf_constrained_decode).
 
+    Args:
+        potentials: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        tag_bitmap: boolean ``[batch, max_seq_len, num_tags]``, True for the tags allowed at each step.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+        sequence_length: ``[batch]`` true lengths.
+
+    Returns:
+        ``(decode_tags int32 [batch, max_seq_len], best_score [batch])``, as `crf_decode`.
+
     Example:
     >>> import numpy as np
     >>> tags, _ = crf_constrained_decode(np.array([[[5.0, 1.0]]]), np.array([[[False, True]]]), np.zeros((2, 2)), [1])
@@ -876,6 +994,19 @@ def crf_nbest_decode(
 
     Returns ``(tags int32 [batch, n_best, max_seq_len], scores [batch, n_best])``; see
     `crf_pairwise_nbest_decode` for rows with fewer than ``n_best`` paths.
+
+    Args:
+        potentials: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+        sequence_length: ``[batch]`` true lengths.
+        n_best: how many paths to return (at least 1).
+        start_transitions / end_transitions: optional ``[num_tags]`` boundary scores.
+
+    Example:
+    >>> import numpy as np
+    >>> tags, scores = crf_nbest_decode(np.array([[[1.0, 0.0], [0.0, 3.0]]]), np.zeros((2, 2)), [2], 2)
+    >>> np.asarray(tags).tolist(), np.asarray(scores).tolist()
+    ([[[0, 1], [1, 1]]], [[4.0, 3.0]])
     """
     pairwise, mask = _unary_form(potentials, transition_params, sequence_length, start_transitions, end_transitions)
     return crf_pairwise_nbest_decode(pairwise, mask, n_best)
@@ -891,6 +1022,18 @@ def crf_marginals(
     """Per-token tag posteriors ``[batch, max_seq_len, num_tags]`` by forward-backward.
 
     Valid positions sum to 1 over tags; positions past each length are all 0.
+
+    Args:
+        potentials: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+        sequence_lengths: ``[batch]`` true lengths.
+        start_transitions / end_transitions: optional ``[num_tags]`` boundary scores.
+
+    Example:
+    >>> import numpy as np
+    >>> marginals = crf_marginals(np.log(np.array([[[1.0, 3.0], [1.0, 1.0]]])), np.zeros((2, 2)), [1])
+    >>> np.round(np.asarray(marginals), 4).tolist()
+    [[[0.25, 0.75], [0.0, 0.0]]]
     """
     pairwise, mask = _unary_form(potentials, transition_params, sequence_lengths, start_transitions, end_transitions)
     return crf_pairwise_marginals(pairwise, mask)
@@ -905,12 +1048,35 @@ def _unary_log_norm(inputs, sequence_lengths, transition_params):
 
 
 def crf_log_norm(inputs, sequence_lengths, transition_params):
-    """Log partition function ``[batch]`` (tfa.text.crf_log_norm); 0 for a length-0 row."""
+    """Log partition function ``[batch]`` (tfa.text.crf_log_norm); 0 for a length-0 row.
+
+    Args:
+        inputs: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        sequence_lengths: ``[batch]`` true lengths.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+
+    Example:
+    >>> import numpy as np
+    >>> np.round(np.asarray(crf_log_norm(np.zeros((2, 3, 2)), [3, 0], np.zeros((2, 2)))), 4).tolist()
+    [2.0794, 0.0]
+    """
     return _unary_log_norm(inputs, sequence_lengths, transition_params)
 
 
 def crf_unary_score(tag_indices, sequence_lengths, inputs):
-    """Sum of the unary potentials of ``tag_indices`` over each row (tfa.text.crf_unary_score)."""
+    """Sum of the unary potentials of ``tag_indices`` over each row (tfa.text.crf_unary_score).
+
+    Args:
+        tag_indices: ``[batch, max_seq_len]`` integer tags.
+        sequence_lengths: ``[batch]`` true lengths; tags past them are not scored.
+        inputs: ``[batch, max_seq_len, num_tags]`` unary potentials.
+
+    Example:
+    >>> import numpy as np
+    >>> inputs = np.array([[[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]])
+    >>> float(crf_unary_score([[1, 0, 1]], [2], inputs)[0])  # 2 + 3; step 2 is padding
+    5.0
+    """
     inputs = _as_float(inputs)
     mask = sequence_mask(sequence_lengths, ops.shape(inputs)[1])
     tags = ops.where(mask, ops.cast(tag_indices, "int32"), 0)
@@ -919,7 +1085,18 @@ def crf_unary_score(tag_indices, sequence_lengths, inputs):
 
 
 def crf_binary_score(tag_indices, sequence_lengths, transition_params):
-    """Sum of the transition scores along ``tag_indices`` (tfa.text.crf_binary_score)."""
+    """Sum of the transition scores along ``tag_indices`` (tfa.text.crf_binary_score).
+
+    Args:
+        tag_indices: ``[batch, max_seq_len]`` integer tags.
+        sequence_lengths: ``[batch]`` true lengths; transitions past them are not scored.
+        transition_params: ``[num_tags, num_tags]``; entry ``[i, j]`` scores tag ``i`` -> ``j``.
+
+    Example:
+    >>> import numpy as np
+    >>> float(crf_binary_score([[0, 1, 1]], [3], np.array([[0.0, 10.0], [20.0, 30.0]]))[0])  # 10 + 30
+    40.0
+    """
     transition_params = _as_float(transition_params)
     num_tags = _num_tags(transition_params)
     tag_indices = ops.cast(tag_indices, "int32")
@@ -936,6 +1113,18 @@ def crf_sequence_score(inputs, tag_indices, sequence_lengths, transition_params)
 
     Tags past the time axis of ``inputs`` are not scored: as in tensorflow-addons, a batch with
     ``max_seq_len`` 1 scores each row by the unary potential of its first tag alone.
+
+    Args:
+        inputs: ``[batch, max_seq_len, num_tags]`` unary potentials.
+        tag_indices: ``[batch, max_seq_len]`` integer tags.
+        sequence_lengths: ``[batch]`` true lengths.
+        transition_params: ``[num_tags, num_tags]`` transition scores.
+
+    Example:
+    >>> import numpy as np
+    >>> inputs = np.array([[[1.0, 2.0], [3.0, 4.0]]])
+    >>> float(crf_sequence_score(inputs, [[0, 1]], [2], np.array([[0.0, 10.0], [20.0, 30.0]]))[0])  # 1 + 4 + 10
+    15.0
     """
     inputs = _as_float(inputs)
     tag_indices = ops.cast(tag_indices, "int32")[:, : ops.shape(inputs)[1]]
@@ -953,6 +1142,10 @@ def viterbi_decode(score, transition_params) -> tuple[list[int], float]:
 
     Returns:
         ``(tags, best_score)``: a list of ``seq_len`` ints and a float.
+
+    Example:
+    >>> viterbi_decode([[2.0, 0.0], [0.0, 1.0]], [[0.0, -5.0], [0.0, 0.0]])
+    ([0, 0], 2.0)
     """
     score = np.asarray(score, dtype=np.float64)
     transition_params = np.asarray(transition_params, dtype=np.float64)
@@ -1011,6 +1204,13 @@ def crf_constraint_masks(scheme: str, tags: Sequence[str]) -> tuple[np.ndarray, 
         sequence. Inside tags (``I-X``/``M-X``) may only follow the begin or inside tag of the
         same type; in BIOES/BMES, ``B-X``/``I-X`` must be followed by ``I-X`` or ``E-X`` and a
         sequence may not end on them.
+
+    Example:
+    >>> transitions, start, end = crf_constraint_masks("bio", ["O", "B-PER", "I-PER"])
+    >>> transitions.astype(int).tolist()  # I-PER only after B-PER or I-PER
+    [[1, 1, 0], [1, 1, 1], [1, 1, 1]]
+    >>> start.tolist(), end.tolist()
+    ([True, True, False], [True, True, True])
     """
     key = str(scheme).lower()
     if key not in _SCHEMES:

@@ -61,7 +61,19 @@ CARD_FILE = "MODEL_CARD.md"
 
 
 def get_task_class(name: str) -> type[Task]:
-    """The task class registered under ``name`` (``ner``, ``sentiment``, ...)."""
+    """The task class registered under ``name`` (``ner``, ``sentiment``, ...).
+
+    Raises:
+        NlpsuiteError: an unknown name, with the known ones.
+
+    Example:
+    >>> get_task_class("ner").__name__
+    'NerTask'
+    >>> get_task_class("pos")
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: unknown task 'pos'; choose one of: ner, sentiment, translation, poetry, stock
+    """
     if name not in TASK_CLASSES:
         raise NlpsuiteError(f"unknown task {name!r}; choose one of: {', '.join(TASK_CLASSES)}")
     module_name, class_name = TASK_CLASSES[name].split(":")
@@ -88,6 +100,14 @@ class TaskConfig:
         max_train_examples: cap on training examples (0 = all); for quick trials, never for reported models.
         max_minutes: wall-clock budget of the run (0 = none), checked at the end of each epoch: training stops
             when one more epoch would cross it, keeping the best dev epoch's weights as early stopping does.
+
+    Example:
+    >>> config = TaskConfig(epochs=2, max_minutes=30)
+    >>> config.validate()
+    >>> TaskConfig(batch_size=0).validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: batch_size must be at least 1 (got 0)
     """
 
     epochs: int = 10
@@ -126,12 +146,28 @@ RENAMED_OPTIONS = {"time_limit_minutes": "max_minutes", "time_budget_minutes": "
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:
+    """A config dataclass as a plain dict (what ``config.json`` stores).
+
+    Example:
+    >>> config_to_dict(TaskConfig(epochs=2))["epochs"]
+    2
+    """
     return dataclasses.asdict(config)
 
 
 def config_from_dict(config_class: type, values: Mapping[str, Any]) -> Any:
     """Builds a config, rejecting unknown keys with the list of known ones; old option names are mapped to
-    their new ones (``RENAMED_OPTIONS``)."""
+    their new ones (``RENAMED_OPTIONS``).
+
+    Example:
+    >>> config = config_from_dict(TaskConfig, {"epochs": 3, "time_limit_minutes": 20})  # an old name still loads
+    >>> config.epochs, config.max_minutes, config.batch_size
+    (3, 20, 32)
+    >>> config_from_dict(TaskConfig, {"epoch": 3})
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: unknown option(s) epoch for TaskConfig; known: batch_size, epochs, ...
+    """
     values = dict(values)
     for old, new in RENAMED_OPTIONS.items():
         if old in values:
@@ -154,6 +190,20 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
     """Yields a fresh temp folder beside ``target`` that replaces ``target`` only if the block succeeds.
 
     A failed or interrupted run leaves whatever was saved at ``target`` untouched.
+
+    Example:
+    >>> from pathlib import Path
+    >>> with atomic_directory("model") as tmp:
+    ...     _ = (tmp / "config.json").write_text("{}")
+    >>> sorted(p.name for p in Path("model").iterdir())
+    ['config.json']
+    >>> try:
+    ...     with atomic_directory("model") as tmp:
+    ...         raise KeyboardInterrupt  # an interrupted save leaves the old folder as it was
+    ... except KeyboardInterrupt:
+    ...     pass
+    >>> sorted(p.name for p in Path("model").iterdir()), [p.name for p in Path(".").glob(".model.*")]
+    (['config.json'], [])
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -172,7 +222,14 @@ def atomic_directory(target: str | os.PathLike) -> Iterator[Path]:
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    """Writes a file through a temp file and ``os.replace``, so readers never see half a file."""
+    """Writes a file through a temp file and ``os.replace``, so readers never see half a file.
+
+    Example:
+    >>> from pathlib import Path
+    >>> atomic_write_text("metrics.json", '{"f1": 0.9}')
+    >>> Path("metrics.json").read_text()
+    '{"f1": 0.9}'
+    """
     path = Path(path)
     tmp = path.parent / f".{path.name}.tmp-{uuid.uuid4().hex[:8]}"
     tmp.write_text(text, encoding="utf-8")
@@ -180,6 +237,16 @@ def atomic_write_text(path: str | os.PathLike, text: str) -> None:
 
 
 def read_json(path: Path) -> dict[str, Any]:
+    """A JSON file's object; a missing or broken file is an ``NlpsuiteError`` that names it.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("config.json").write_text('{"task": "ner"')
+    >>> read_json(Path("config.json"))
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: config.json is not valid JSON (...); retrain or restore the model folder
+    """
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -202,6 +269,12 @@ class Task:
         model: the trained Keras model (saved as ``model.keras``).
         assets: preprocessing state; what ``save_assets`` writes and ``load_assets`` reads.
         info: training facts for the model card (data, split, time, hardware, notes).
+
+    Example:
+    >>> import nlpsuite
+    >>> from nlpsuite.tasks.base import Task
+    >>> issubclass(get_task_class("sentiment"), Task), get_task_class("sentiment").name
+    (True, 'sentiment')
     """
 
     name: ClassVar[str] = ""
@@ -232,12 +305,8 @@ class Task:
                 trains (None = keep none).
             resume: continue from the checkpoint an interrupted run left in ``<out>.ckpt``.
 
-        Example:
-
-        >>> import nlpsuite
-        >>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
-        >>> task = SentimentTask.train("sst2", SentimentConfig(epochs=1))  # doctest: +SKIP
-        >>> task.save("saved_models/my-sentiment")  # doctest: +SKIP
+        The package docstring (``help(nlpsuite)``) and each task class show a runnable train -> save ->
+        load -> predict on a tiny file; ``nlpsuite train TASK --data DATA --out DIR`` is the same call.
         """
         config = config if config is not None else cls.config_class()
         config.validate()
@@ -312,7 +381,20 @@ class Task:
 
 
 def load(directory: str | os.PathLike) -> Task:
-    """Loads any saved task: reads ``config.json``'s ``task`` field and dispatches to its class."""
+    """Loads any saved task: reads ``config.json``'s ``task`` field and dispatches to its class.
+
+    Args:
+        directory: a folder written by ``Task.save``.
+
+    Raises:
+        NlpsuiteError: no ``config.json`` (with the make target that trains the model), or an unreadable one.
+
+    Example:
+    >>> load("saved_models/ner-en")  # a missing model names the command that builds it
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: no model in ...(config.json missing); run `make train-ner` to build it
+    """
     directory = Path(directory)
     if not (directory / CONFIG_FILE).exists():
         hint = _train_hint(directory.name)
@@ -345,7 +427,27 @@ def _version() -> str:
 
 def render_model_card(name: str, info: Mapping[str, Any], config: Any,
                       metrics: Mapping[str, Any] | None) -> str:
-    """A short Markdown model card: data, split, hyper-parameters, training time, hardware, metrics."""
+    """A short Markdown model card: data, split, hyper-parameters, training time, hardware, metrics.
+
+    Args:
+        name: the task name (the title when ``info`` has none).
+        info: training facts (``training_info``).
+        config: the task's config dataclass.
+        metrics: ``evaluate``'s dict, or None before evaluation.
+
+    Example:
+    >>> card = render_model_card("ner", {"title": "English NER", "data": "conll2003", "epochs_run": 3},
+    ...                          TaskConfig(epochs=3), {"f1": 0.8461})
+    >>> print("\\n".join(line for line in card.splitlines() if line.startswith(("#", "- Ep", "| epochs", "- f1"))))
+    # Model card: English NER
+    ## Data
+    ## Training
+    - Epochs run: 3
+    ## Hyper-parameters
+    | epochs | 3 |
+    ## Evaluation (`nlpsuite evaluate`)
+    - f1: 0.8461
+    """
     lines = [f"# Model card: {info.get('title', name)}", ""]
     if info.get("summary"):
         lines += [info["summary"], ""]

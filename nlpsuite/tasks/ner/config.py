@@ -50,6 +50,16 @@ class NerConfig(TaskConfig):
         predict_batch_size: sentences per batch in ``predict``/``evaluate``.
         predict_jit: XLA-compile ``predict`` (raw text): ~5x lower latency on CPU, at the cost of one
             compilation per padded shape (lengths and batch sizes round up to powers of two).
+
+    Example:
+    >>> config = NerConfig(language="zh", units=64)
+    >>> config.validate()
+    >>> config.scheme, config.units
+    ('BIOES', 64)
+    >>> NerConfig(scheme="IOB1").validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: scheme must be BIOES, BIO or BMES (IOB1 data is converted) (got 'IOB1')
     """
 
     epochs: int = 30

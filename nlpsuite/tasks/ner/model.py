@@ -38,7 +38,24 @@ WORD_EMBEDDING = "word_embedding"
 def build_model(
     config: Any, preprocessor: NerPreprocessor, word_vectors: np.ndarray | None = None
 ) -> Any:
-    """The functional BiLSTM-CRF; ``word_vectors`` (``[vocab, word_dim]``) initialises the word embedding."""
+    """The functional BiLSTM-CRF; ``word_vectors`` (``[vocab, word_dim]``) initialises the word embedding.
+
+    Args:
+        config: the ``NerConfig`` (sizes, cell, dropout, scheme).
+        preprocessor: the fitted ``NerPreprocessor`` (vocabularies decide which inputs exist).
+        word_vectors: optional ``[len(words), word_dim]`` initial word embeddings.
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> config = NerConfig(word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4)
+    >>> model = build_model(config, pre)
+    >>> sorted(input_dict(model)), model.output.shape  # the CRF output: [batch, time, tags + 1, tags]
+    (['casing', 'chars', 'words'], (None, None, 6, 5))
+    """
     config.validate()
     words = keras.Input((None,), dtype="int32", name="words")
     inputs = {"words": words}
@@ -111,6 +128,18 @@ def build_model(
 
 
 def make_optimizer(config: Any, steps_per_epoch: int) -> Any:
+    """The optimizer ``config`` names, with gradient clipping and per-epoch inverse-time decay.
+
+    Args:
+        config: the ``NerConfig`` (``optimizer``, ``learning_rate``, ``lr_decay``, ``clipnorm``).
+        steps_per_epoch: batches per epoch, the decay's time unit.
+
+    Example:
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> optimizer = make_optimizer(NerConfig(optimizer="sgd", learning_rate=0.1, clipnorm=5.0), steps_per_epoch=10)
+    >>> type(optimizer).__name__, float(optimizer.momentum), optimizer.clipnorm
+    ('SGD', 0.9, 5.0)
+    """
     learning_rate: Any = config.learning_rate
     if config.lr_decay:
         learning_rate = keras.optimizers.schedules.InverseTimeDecay(
@@ -125,6 +154,18 @@ def make_optimizer(config: Any, steps_per_epoch: int) -> Any:
 
 
 def compile_model(model: Any, config: Any, steps_per_epoch: int) -> None:
+    """Compiles ``model`` with ``make_optimizer`` and the CRF's negative log-likelihood (`CRFLoss`).
+
+    Example:
+    >>> import keras
+    >>> from nlpsuite.layers import CRF
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> x = keras.Input((None, 3))
+    >>> model = keras.Model(x, CRF(3)(x))
+    >>> compile_model(model, NerConfig(), steps_per_epoch=10)
+    >>> type(model.loss).__name__, type(model.optimizer).__name__
+    ('CRFLoss', 'Adam')
+    """
     model.compile(
         optimizer=make_optimizer(config, steps_per_epoch),
         loss=CRFLoss(),
@@ -139,6 +180,18 @@ def inference_function(model: Any, jit_compile: bool = False) -> Any:
     the current weights on JAX), so a call costs one graph run, not ``model.predict``'s per-call set-up.
     ``jit_compile`` adds XLA on TensorFlow: about 5x lower latency for one sentence on CPU (the recurrent
     and CRF loops fuse), but one compilation per input shape, so feed it ``pad_batch(fixed_shapes=True)``.
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> model = build_model(NerConfig(word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4), pre)
+    >>> infer = inference_function(model)
+    >>> tags, marginals = infer(pre.batch([["Paris", "is"]]).inputs, with_marginals=True)
+    >>> tags.shape[0], marginals.shape[-1], bool(abs(marginals[0, :2].sum(-1) - 1).max() < 1e-5)
+    (1, 5, True)
     """
 
     decode = decode_outputs
@@ -195,6 +248,14 @@ def decode_outputs(outputs: Any, with_marginals: bool) -> Any:
     """The model's CRF output -> ``(tags [batch, time],)`` or ``(tags, marginals [batch, time, tags])``.
 
     Viterbi decoding and marginals run in the graph (a scan over time), so an exported graph decodes too.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.layers import CRF
+    >>> emissions = np.eye(5, dtype="float32")[None, [1, 3, 0]] * 5.0  # B-X, E-X, O of five BIOES tags
+    >>> (tags,) = decode_outputs(CRF(5, transitions_initializer="zeros")(emissions), with_marginals=False)
+    >>> np.asarray(tags).tolist()  # with_marginals=True adds the posteriors (see ``inference_function``)
+    [[1, 3, 0]]
     """
     potentials, mask = split_crf_output(outputs)
     tags, _ = crf_pairwise_decode(potentials, mask)
@@ -202,7 +263,14 @@ def decode_outputs(outputs: Any, with_marginals: bool) -> Any:
 
 
 def input_dict(model: Any) -> dict[str, Any]:
-    """The model's inputs by name (``words``, ``chars``, ``casing``, ``bigrams``)."""
+    """The model's inputs by name (``words``, ``chars``, ``casing``, ``bigrams``).
+
+    Example:
+    >>> import keras
+    >>> words = keras.Input((None,), dtype="int32", name="words")
+    >>> sorted(input_dict(keras.Model(words, keras.layers.Embedding(5, 2)(words))))
+    ['words']
+    """
     return _input_dict(model)
 
 

@@ -54,7 +54,12 @@ EOS = "</s>"  # right neighbour of the last character, for bigrams
 
 
 def casing(token: str) -> int:
-    """The casing class id of a token (see ``CASING``)."""
+    """The casing class id of a token (see ``CASING``).
+
+    Example:
+    >>> [CASING[casing(t)] for t in ("Paris", "1999", "北京", "EU", "--")]
+    ['initial_upper', 'numeric', 'cjk', 'all_upper', 'punct']
+    """
     digits = sum(c.isdigit() for c in token)
     if token.isdigit():
         name = "numeric"
@@ -78,19 +83,41 @@ def casing(token: str) -> int:
 
 
 def normalize_word(token: str, lowercase: bool = True) -> str:
-    """The word-vocabulary key: lowercased, every digit 0 (so years and scores share statistics)."""
+    """The word-vocabulary key: lowercased, every digit 0 (so years and scores share statistics).
+
+    Example:
+    >>> normalize_word("Euro-2024"), normalize_word("Euro-2024", lowercase=False)
+    ('euro-0000', 'Euro-0000')
+    """
     token = _DIGITS.sub("0", token)
     return token.lower() if lowercase else token
 
 
 def bigrams(tokens: Sequence[str]) -> list[str]:
-    """Each character with its right neighbour (``</s>`` after the last), the Chinese NER bigram feature."""
+    """Each character with its right neighbour (``</s>`` after the last), the Chinese NER bigram feature.
+
+    Example:
+    >>> bigrams(["北", "京", "市"])
+    ['北京', '京市', '市</s>']
+    """
     return [a + b for a, b in zip(tokens, [*tokens[1:], EOS], strict=True)]
 
 
 @dataclass
 class Batch:
-    """Padded arrays for one batch: the model's inputs and, for training, the tag ids."""
+    """Padded arrays for one batch: the model's inputs and, for training, the tag ids.
+
+    Args:
+        inputs: ``{input name: [batch, time] or [batch, time, chars] int32}``.
+        tags: ``[batch, time]`` tag ids (-1 at padding), or None at prediction time.
+        lengths: ``[batch]`` real lengths.
+
+    Example:
+    >>> import numpy as np
+    >>> batch = Batch({"words": np.array([[4, 5, 0]], "int32")}, None, np.array([2]))
+    >>> batch.inputs["words"].shape, batch.lengths.tolist()
+    ((1, 3), [2])
+    """
 
     inputs: dict[str, np.ndarray]
     tags: np.ndarray | None
@@ -111,6 +138,19 @@ class NerPreprocessor:
         data_scheme: the scheme of the training data, used when writing tags back out.
         language: ``en`` or ``zh``; decides how raw text is tokenised.
         use_casing: whether the model reads casing classes.
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> pre.tags.tokens
+    ['O', 'B-LOC', 'I-LOC', 'E-LOC', 'S-LOC']
+    >>> ids = pre.encode_tags(["B-LOC", "O", "O"], "BIO")  # trained in BIOES: a one-word entity is S-LOC
+    >>> ids, pre.decode_tags(ids, "BIO")
+    ([4, 0, 0], ['B-LOC', 'O', 'O'])
+    >>> features = pre.encode_tokens(["Paris", "Rome"])
+    >>> sorted(features), features["words"]  # "rome" was never seen: <unk> (1)
+    (['casing', 'chars', 'words'], [2, 1])
     """
 
     def __init__(
@@ -300,6 +340,18 @@ def pad_batch(
     Lengths round up to a multiple of ``pad_to``. With ``fixed_shapes`` (for XLA, which compiles once per
     shape) rows and lengths round up to powers of two and every word gets ``word_chars`` character slots,
     so a few shapes cover all inputs; extra rows are empty sentences.
+
+    Args:
+        encoded: ``encode_tokens`` results, one per sentence.
+        tags: tag ids per sentence, or None.
+        pad_to: lengths round up to this multiple.
+        fixed_shapes: round rows and lengths up to powers of two (XLA).
+        word_chars: character slots per word with ``fixed_shapes``.
+
+    Example:
+    >>> batch = pad_batch([{"words": [5, 6, 7]}, {"words": [8]}], [[1, 0, 2], [3]], pad_to=4)
+    >>> batch.inputs["words"].tolist(), batch.tags.tolist(), batch.lengths.tolist()
+    ([[5, 6, 7, 0], [8, 0, 0, 0]], [[1, 0, 2, -1], [3, -1, -1, -1]], [3, 1])
     """
     lengths = np.array([len(e["words"]) for e in encoded], dtype="int32")
     longest = max(int(lengths.max(initial=1)), 1)
@@ -343,6 +395,21 @@ def load_vectors(
 
     Words are normalised as the vocabulary is (lowercase, digits -> 0); the first vector of a word wins.
     Nothing is downloaded: ``path`` must be a local file the user names.
+
+    Args:
+        path: a local GloVe/word2vec text file.
+        lowercase: normalise words as a lowercasing vocabulary does.
+        limit: read at most this many vectors (0 = all).
+
+    Returns:
+        ``(words, vectors [len(words), dim] float32)``.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("vectors.txt").write_text("3 2\\nparis 0.5 1\\nParis 9 9\\nrome 1 2\\n")
+    >>> words, vectors = load_vectors("vectors.txt")
+    >>> words, vectors.tolist()  # the word2vec header is skipped; the first "paris" wins
+    (['paris', 'rome'], [[0.5, 1.0], [1.0, 2.0]])
     """
     path = Path(path)
     if not path.is_file():
@@ -397,6 +464,20 @@ def embedding_matrix(
     """An initial embedding matrix: pretrained rows where known, small random rows elsewhere, zero padding.
 
     Returns the matrix and how many vocabulary words had a vector.
+
+    Args:
+        words: the model's word vocabulary.
+        vector_words: the words of the pretrained vectors.
+        vectors: ``[len(vector_words), dim]``.
+        seed: seeds the random rows.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.vocab import Vocabulary
+    >>> matrix, found = embedding_matrix(Vocabulary(["<pad>", "<unk>", "paris", "oslo"]), ["paris", "rome"],
+    ...                                  np.array([[0.5, 1.0], [1.0, 2.0]], "float32"))
+    >>> found, matrix[0].tolist(), matrix[2].tolist()
+    (1, [0.0, 0.0], [0.5, 1.0])
     """
     rng = np.random.default_rng(seed)
     dim = vectors.shape[1]
@@ -428,6 +509,14 @@ class TrainingBatches:
         unk_replace: probability of replacing a singleton word by ``<unk>``.
         seed: seeds the shuffling and replacement.
         pad_to: lengths round up to this multiple (fewer distinct shapes to compile).
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"]), Sentence(["Hi"], ["O"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> batches = TrainingBatches(pre, sentences, "BIO", batch_size=1, pad_to=4)
+    >>> len(batches), sorted(tags.tolist()[0] for _, tags in (batches[0], batches[1]))
+    (2, [[0, -1, -1, -1], [4, 0, 0, -1]])
     """
 
     def __init__(
@@ -480,6 +569,14 @@ def as_keras_dataset(batches: TrainingBatches) -> Any:
     TensorFlow gets a ``tf.data`` generator with explicit shape-free specs: a ``PyDataset`` would infer
     static shapes from its first two batches, and a later batch of another length would then fail. Other
     backends get a ``keras.utils.PyDataset`` (they compile per shape anyway).
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> inputs, tags = next(iter(as_keras_dataset(TrainingBatches(pre, sentences, "BIO", batch_size=1))))
+    >>> tuple(inputs["words"].shape), tuple(inputs["chars"].shape), tuple(tags.shape)
+    ((1, 8), (1, 8, 5), (1, 8))
     """
     import keras
 

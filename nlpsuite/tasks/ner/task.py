@@ -54,7 +54,20 @@ DEV_FRACTION = 0.1
 
 @dataclasses.dataclass
 class Splits:
-    """Train and dev sentences of a dataset, with notes on where they came from."""
+    """Train and dev sentences of a dataset, with notes on where they came from.
+
+    Args:
+        train: training sentences.
+        dev: early-stopping sentences (a dev file, or carved from train).
+        scheme: the tag scheme detected in the training data.
+        notes: where the sentences came from, for the model card.
+
+    Example:
+    >>> from nlpsuite.data.conll import Sentence
+    >>> splits = Splits([Sentence(["Paris"], ["B-LOC"])], [], "BIO", [])
+    >>> splits.train[0].tags, splits.scheme
+    (['B-LOC'], 'BIO')
+    """
 
     train: list[conll.Sentence]
     dev: list[conll.Sentence]
@@ -63,7 +76,23 @@ class Splits:
 
 
 def load_split(data: str | os.PathLike, split: str) -> tuple[list[conll.Sentence], Path]:
-    """The sentences of one split: a dataset name or folder (``train``/``dev``/``test`` file), or a file."""
+    """The sentences of one split: a dataset name or folder (``train``/``dev``/``test`` file), or a file.
+
+    Args:
+        data: a dataset name, a folder of split files, or one CoNLL file.
+        split: ``train``, ``dev`` or ``test`` (a folder only).
+
+    Returns:
+        ``(sentences, the file read)``.
+
+    Example:
+    >>> from pathlib import Path
+    >>> Path("weibo").mkdir()
+    >>> _ = Path("weibo/weiboNER.conll.train").write_text("北0\\tB-LOC\\n京1\\tI-LOC\\n", encoding="utf-8")
+    >>> sentences, path = load_split("weibo", "train")
+    >>> sentences[0].tokens, path.name  # Weibo's segment positions are stripped
+    (['北', '京'], 'weiboNER.conll.train')
+    """
     path = registry.resolve(data)
     if path.is_dir():
         path = conll.find_split(path, split)
@@ -74,7 +103,21 @@ def load_split(data: str | os.PathLike, split: str) -> tuple[list[conll.Sentence
 
 
 def load_training_splits(data: str | os.PathLike, max_examples: int = 0, seed: int = 0) -> Splits:
-    """Train and dev sentences. Without a dev file, the last 10% of train (shuffled) becomes dev."""
+    """Train and dev sentences. Without a dev file, the last 10% of train (shuffled) becomes dev.
+
+    Args:
+        data: a dataset name, a folder of split files, or one CoNLL file.
+        max_examples: keep at most this many training sentences (0 = all).
+        seed: seeds the shuffle that carves a dev split.
+
+    Example:
+    >>> from pathlib import Path
+    >>> text = "".join(f"Anna{i} B-PER\\nran O\\n\\n" for i in range(20))
+    >>> _ = Path("train.txt").write_text(text)
+    >>> splits = load_training_splits("train.txt")
+    >>> len(splits.train), len(splits.dev), splits.scheme
+    (18, 2, 'BIO')
+    """
     path = registry.resolve(data)
     notes = []
     train, train_path = load_split(path, "train")
@@ -160,10 +203,24 @@ class NerTask(Task):
 
     Example:
 
-    >>> import nlpsuite
-    >>> task = nlpsuite.load("saved_models/ner-en")  # doctest: +SKIP
-    >>> task.predict(["Angela Merkel visited Paris."])[0]["entities"][0]["type"]  # doctest: +SKIP
-    'PER'
+    ``NerTask.train(data, config)`` fits one (see the package docstring for train -> save -> load). Here a
+    task is put together from a preprocessor and an untrained network, to show the shapes of the results:
+
+    >>> from nlpsuite.data.conll import Sentence
+    >>> from nlpsuite.tasks.ner import NerConfig
+    >>> from nlpsuite.tasks.ner.model import build_model
+    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
+    >>> sentences = [Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])]
+    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
+    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
+    ...                    predict_jit=False)
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> result = task.predict(["Anna visited Rome."])[0]
+    >>> result["text"], all(result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
+    ('Anna visited Rome.', True)
+    >>> tags = task.tag([["Anna", "visited", "Rome"]])[0]  # in the data's scheme, BIO
+    >>> len(tags), set(tags) <= {"O", "B-PER", "I-PER", "B-LOC", "I-LOC"}
+    (3, True)
     """
 
     name: ClassVar[str] = "ner"
@@ -418,7 +475,12 @@ class NerTask(Task):
 
 def looks_like_conll(text: str) -> bool:
     """Whether ``text`` reads as one token per line (CoNLL) rather than running text: every non-blank line
-    has 1-5 fields, nearly all the same number, and with 3+ fields the last one looks like a tag."""
+    has 1-5 fields, nearly all the same number, and with 3+ fields the last one looks like a tag.
+
+    Example:
+    >>> looks_like_conll("EU B-ORG\\nrejects O\\n"), looks_like_conll("EU rejects German call to boycott British lamb.")
+    (True, False)
+    """
     rows = [line.split() for line in text.splitlines() if line.strip()]
     if not rows or max(len(r) for r in rows) > 5:
         return False

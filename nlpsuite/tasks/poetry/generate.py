@@ -92,7 +92,12 @@ _APICAL_INITIALS = {"zh", "ch", "sh", "r", "z", "c", "s"}
 
 @functools.lru_cache(maxsize=8192)
 def rhyme_group(char: str) -> str | None:
-    """The 中华新韵 rhyme group of a Han character's most common reading, or None if unknown."""
+    """The 中华新韵 rhyme group of a Han character's most common reading, or None if unknown.
+
+    Example:
+    >>> rhyme_group("光"), rhyme_group("霜"), rhyme_group("诗"), rhyme_group("a")
+    ('唐', '唐', '支', None)
+    """
     from pypinyin import Style, pinyin
 
     if not corpus.is_han(char):
@@ -114,6 +119,11 @@ class FormPlan:
         acrostic: characters that must begin the lines (one per line), or None.
         rhyme: even lines (2nd, 4th, ...) end in characters of one rhyme group.
         form: the form name (``wujue``...) or None for an acrostic poem of another length.
+
+    Example:
+    >>> plan = FormPlan(4, 5, acrostic="春夏秋冬", rhyme=True, form="wujue")
+    >>> plan.total, plan.punctuation(5), plan.punctuation(11), plan.head(6), plan.is_rhyme_slot(10)
+    (24, '，', '。', '夏', True)
     """
 
     lines: int
@@ -158,6 +168,21 @@ def sample(
     ``temperature`` 0 is greedy; ``top_k`` keeps the k most likely ids (0 = all); ``top_p`` keeps
     the smallest set of most likely ids whose probability reaches ``top_p`` (nucleus sampling; 1 =
     all).
+
+    Args:
+        logits: ``[vocab]`` scores.
+        rng: the random generator.
+        allowed: boolean ``[vocab]``, the ids that may be drawn (None = all).
+        temperature: divides the logits; 0 = greedy.
+        top_k: keep the k most likely ids (0 = all).
+        top_p: keep the nucleus of this probability mass (1 = all).
+
+    Example:
+    >>> import numpy as np
+    >>> logits = np.array([3.0, 2.0, 1.0, 0.0])
+    >>> rng = np.random.default_rng(0)
+    >>> sample(logits, rng, temperature=0), sample(logits, rng, allowed=np.array([False, True, True, False]), top_k=1)
+    (0, 1)
     """
     scores = logits.astype("float64")
     if allowed is not None:
@@ -199,6 +224,14 @@ def _most_likely_first(probs: np.ndarray, mass: float, head: int = 256) -> np.nd
 
 @dataclass(frozen=True)
 class Options:
+    """Generation options, validated (``parse_options``).
+
+    Example:
+    >>> options = parse_options({"temperature": 0.8, "top_p": 0.9}, "text", simplified=False)
+    >>> options.temperature, options.top_p, options.form
+    (0.8, 0.9, None)
+    """
+
     form: str | None
     acrostic: str | None
     rhyme: bool
@@ -225,7 +258,21 @@ def _number(options: Mapping[str, Any], key: str, default: Any, kind: type) -> A
 
 
 def parse_options(options: Mapping[str, Any], mode: str, simplified: bool) -> Options:
-    """Validates ``predict``/``stream`` options; every error names the option and what to give."""
+    """Validates ``predict``/``stream`` options; every error names the option and what to give.
+
+    Args:
+        options: the keyword options given to ``predict``/``stream``.
+        mode: the model's corpus mode (``poems`` or ``text``).
+        simplified: whether the model reads simplified characters (acrostics are converted).
+
+    Example:
+    >>> parse_options({"form": "wujue", "acrostic": "春 夏 秋 冬", "seed": 3}, "poems", simplified=True).acrostic
+    '春夏秋冬'
+    >>> parse_options({"form": "wujue", "acrostic": "春夏"}, "poems", simplified=True)
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.NlpsuiteError: acrostic='春夏' has 2 characters but wujue has 4 lines; give one character per line
+    """
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
         raise NlpsuiteError(f"unknown option(s) {', '.join(unknown)}; poetry options: {', '.join(OPTIONS)}")
@@ -280,6 +327,12 @@ def parse_options(options: Mapping[str, Any], mode: str, simplified: bool) -> Op
 
 
 def make_plan(options: Options) -> FormPlan | None:
+    """The layout ``options`` ask for: a form, an acrostic poem, or None for free text.
+
+    Example:
+    >>> make_plan(parse_options({"form": "qilv"}, "poems", simplified=True)).total  # 8 lines of 7 + punctuation
+    64
+    """
     if options.form:
         lines, width = corpus.FORMS[options.form]
         return FormPlan(lines, width, options.acrostic, options.rhyme, options.form)
@@ -291,7 +344,16 @@ def make_plan(options: Options) -> FormPlan | None:
 def place_prompt(prompt: str, plan: FormPlan) -> list[str]:
     """The prompt laid into the form: Han characters fill character slots, line-end punctuation is
     inserted
-    (or normalised to ，/。 where the prompt has its own)."""
+    (or normalised to ，/。 where the prompt has its own).
+
+    Args:
+        prompt: the opening characters (spaces ignored).
+        plan: the form's layout.
+
+    Example:
+    >>> "".join(place_prompt("床前明月光疑", FormPlan(4, 5)))  # the line end is put in
+    '床前明月光，疑'
+    """
     placed: list[str] = []
     for index, char in enumerate("".join(prompt.split())):
         position = len(placed)
@@ -340,6 +402,21 @@ class Generator:
         step: an ``(ids, states) -> (logits, new_states)`` callable to use instead of the model's (an
             exported step run by LiteRT / ONNX Runtime); ``model`` is then unused and may be None.
         initial_states: with ``step``, returns the zero states one generation starts from.
+
+    Example:
+
+    Even an untrained model writes an exact form: the layout, the punctuation and the acrostic are
+    enforced while sampling, not learned.
+
+    >>> from nlpsuite.data import corpus
+    >>> from nlpsuite.tasks.poetry.model import build_model
+    >>> from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData
+    >>> poems = [("wujue", "床前明月光，疑是地上霜。举头望明月，低头思故乡。")]
+    >>> codec = CharCodec.build(CorpusData("poems", {"train": poems, "dev": [], "test": []}), 100, 1)
+    >>> model = build_model(len(codec), embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0)
+    >>> text = "".join(Generator(model, codec).stream("床", form="wujue", acrostic="床疑举低", seed=0))
+    >>> corpus.check_form(text, "wujue", acrostic="床疑举低")
+    True
     """
 
     def __init__(self, model: Any, codec: CharCodec, simplified: bool = True, engine: str = "auto",

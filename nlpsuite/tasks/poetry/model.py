@@ -109,7 +109,13 @@ def build_model(
 
 
 def core_layer(model: keras.Model) -> Any:
-    """The model's recurrent stack, RWKV or Transformer layer (whichever it was built with)."""
+    """The model's recurrent stack, RWKV or Transformer layer (whichever it was built with).
+
+    Example:
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0, architecture="rwkv")
+    >>> type(core_layer(model)).__name__
+    'RWKV'
+    """
     for name in dict.fromkeys(ARCHITECTURES.values()):
         try:
             return model.get_layer(name)
@@ -119,7 +125,12 @@ def core_layer(model: keras.Model) -> Any:
 
 
 def architecture_of(model: keras.Model) -> str:
-    """``lstm``, ``gru``, ``rwkv`` or ``transformer``, read from the model's layers."""
+    """``lstm``, ``gru``, ``rwkv`` or ``transformer``, read from the model's layers.
+
+    Example:
+    >>> architecture_of(build_model(30, embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0))
+    'gru'
+    """
     core = core_layer(model)
     return core.cell if core.name == RECURRENT else core.name
 
@@ -137,6 +148,14 @@ class StepModel(keras.Model):
         embedding: the trained ``Embedding``.
         stack: the trained core layer (see ``core_layer``).
         dense: the trained output ``Dense`` (logits).
+
+    Example:
+    >>> import numpy as np
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0)
+    >>> logits, *states = build_step_model(model)([np.array([5], "int32"), *zero_states(model)])
+    >>> full = model.predict(np.array([[5]]), verbose=0)[0, 0]  # the full model's logits for the same character
+    >>> bool(np.allclose(np.asarray(logits)[0], full, atol=1e-5)), len(states)
+    (True, 1)
     """
 
     def __init__(self, embedding: Any, stack: Any, dense: Any, **kwargs: Any) -> None:
@@ -151,7 +170,15 @@ class StepModel(keras.Model):
 
 def build_step_model(model: keras.Model) -> StepModel:
     """The step model of ``model``, sharing its weights; already called once so its variables are
-    tracked."""
+    tracked.
+
+    Example:
+    >>> import numpy as np
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=1, cell="lstm", dropout=0.0)
+    >>> step = build_step_model(model)
+    >>> step.embedding is model.get_layer(EMBEDDING)  # shares the trained layers
+    True
+    """
     step = StepModel(model.get_layer(EMBEDDING), core_layer(model), model.get_layer(LOGITS))
     step([np.zeros((1,), "int32"), *zero_states(model)])
     return step
@@ -171,6 +198,21 @@ def compile_step(
     Calling a Keras model eagerly costs milliseconds of Python per call; tracing it once
     (``tf.function`` on TensorFlow, ``jax.jit`` over ``stateless_call`` on JAX) brings a step down
     to a fraction of a millisecond. Other backends call the model directly.
+
+    Args:
+        step_model: the ``StepModel``.
+        engine: ``auto``, ``numpy`` or ``keras``.
+
+    Example:
+    >>> import numpy as np
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=2, cell="lstm", dropout=0.0)
+    >>> step = compile_step(build_step_model(model))
+    >>> states = zero_states(model)
+    >>> for char_id in (5, 6):
+    ...     logits, states = step(np.array([char_id], "int32"), states)
+    >>> full = model.predict(np.array([[5, 6]]), verbose=0)[0, -1]
+    >>> bool(np.allclose(logits[0], full, atol=1e-4))  # two steps = the full model over two characters
+    True
     """
     check_choice("engine", engine, ("auto", "numpy", "keras"))
     step = _compile_backend_step(step_model, engine)
@@ -225,12 +267,24 @@ def _compile_backend_step(step_model: StepModel, engine: str) -> Callable[[np.nd
 
 
 def zero_states(model: keras.Model, batch_size: int = 1) -> list[np.ndarray]:
-    """The core's state before the first character, as NumPy arrays."""
+    """The core's state before the first character, as NumPy arrays.
+
+    Example:
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=2, cell="lstm", dropout=0.0)
+    >>> [s.shape for s in zero_states(model, batch_size=3)]  # h and c of each layer
+    [(3, 16), (3, 16), (3, 16), (3, 16)]
+    """
     return [np.asarray(keras.ops.convert_to_numpy(s)) for s in core_layer(model).get_initial_state(batch_size)]
 
 
 def state_bytes(states: list) -> int:
-    """Bytes held by a step state (recurrent state, or position + key/value caches)."""
+    """Bytes held by a step state (recurrent state, or position + key/value caches).
+
+    Example:
+    >>> import numpy as np
+    >>> state_bytes([np.zeros((1, 16), "float32"), np.zeros((1, 16), "float32")])
+    128
+    """
     return int(sum(np.asarray(keras.ops.convert_to_numpy(s)).nbytes for s in states))
 
 
@@ -252,6 +306,15 @@ class NumpyStep:
 
     Args:
         step_model: the ``StepModel`` whose embedding, stack and output layer are read.
+
+    Example:
+    >>> import numpy as np
+    >>> model = build_model(30, embedding_dim=8, units=16, num_layers=1, cell="gru", dropout=0.0)
+    >>> step = build_step_model(model)
+    >>> logits, _ = NumpyStep(step)(np.array([5], "int32"), zero_states(model))
+    >>> keras_logits = step([np.array([5], "int32"), *zero_states(model)])[0]
+    >>> bool(np.allclose(logits, np.asarray(keras_logits), atol=1e-5))
+    True
     """
 
     def __init__(self, step_model: StepModel) -> None:

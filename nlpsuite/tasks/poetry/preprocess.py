@@ -40,7 +40,18 @@ POEM_EXTRAS = (EOS, FREE_POEM, *FORM_MARKERS.values())
 @dataclass
 class CorpusData:
     """A corpus read and split: ``poems`` ``{split: [(form, text)]}`` or ``text`` ``{split:
-    str}``."""
+    str}``.
+
+    Args:
+        mode: ``poems`` (regulated Chinese poems) or ``text`` (running text).
+        splits: ``{split: [(form, text)]}`` for poems, ``{split: str}`` for text.
+        notes: what reading and splitting did, for the model card.
+
+    Example:
+    >>> data = CorpusData("text", {"train": "abc", "dev": "d", "test": "e"})
+    >>> data.mode, data.splits["train"], data.notes
+    ('text', 'abc', [])
+    """
 
     mode: str
     splits: dict[str, Any]
@@ -48,7 +59,21 @@ class CorpusData:
 
 
 def load_corpus(path: Path, forms: Sequence[str], simplified: bool, max_train_examples: int = 0) -> CorpusData:
-    """Reads ``path`` (chinese-poetry JSON, ``title:poem`` lines, or running text) and splits it."""
+    """Reads ``path`` (chinese-poetry JSON, ``title:poem`` lines, or running text) and splits it.
+
+    Args:
+        path: a chinese-poetry JSON file or folder, a ``title:poem`` file, or a running-text file.
+        forms: the poem forms to keep.
+        simplified: convert poems to simplified characters.
+        max_train_examples: cap on training poems (or characters of text); 0 = all.
+
+    Example:
+    >>> from pathlib import Path
+    >>> _ = Path("verse.txt").write_text("Shall I compare thee to a summer's day?\\n" * 40)
+    >>> data = load_corpus(Path("verse.txt"), forms=(), simplified=False)
+    >>> data.mode, [len(data.splits[s]) for s in ("train", "dev", "test")]  # contiguous 85/5/10
+    ('text', [1360, 80, 160])
+    """
     layout = corpus.detect_layout(path)
     if layout == "text":
         text = corpus.read_text(path)
@@ -92,6 +117,12 @@ class CharCodec:
         vocab: ``Vocabulary`` with ``<pad>`` = 0, ``<unk>`` = 1, then (poems) the markers, then
             characters.
         mode: ``poems`` or ``text``.
+
+    Example:
+    >>> data = CorpusData("text", {"train": "abca", "dev": "", "test": ""})
+    >>> codec = CharCodec.build(data, max_vocab=100, min_count=1)
+    >>> codec.vocab.tokens, codec.encode("cab").tolist(), codec.token(2)
+    (['<pad>', '<unk>', 'a', 'b', 'c'], [4, 2, 3], 'a')
     """
 
     def __init__(self, vocab: Vocabulary, mode: str) -> None:
@@ -197,6 +228,22 @@ class TextWindows(_SampledBatches):
     Training draws ``steps`` batches of windows at random offsets (seeded by epoch and batch, so a
     resumed run sees the same stream); evaluation (``shuffle=False``) walks non-overlapping windows
     in order.
+
+    Args:
+        ids: the text as character ids.
+        seq_len: characters per window.
+        batch_size: windows per batch.
+        steps: batches per training epoch.
+        shuffle: random windows (training) or every window in order (evaluation).
+        seed: seeds the random windows.
+        **kwargs: ``keras.utils.PyDataset`` arguments.
+
+    Example:
+    >>> import numpy as np
+    >>> windows = TextWindows(np.arange(10, dtype="int32"), seq_len=4, batch_size=2, shuffle=False)
+    >>> x, y = windows[0]
+    >>> len(windows), x.tolist(), y.tolist()  # one batch of the two whole windows; y is x shifted by one
+    (1, [[0, 1, 2, 3], [4, 5, 6, 7]], [[1, 2, 3, 4], [5, 6, 7, 8]])
     """
 
     def __init__(self, ids: np.ndarray, seq_len: int, batch_size: int, steps: int = 0, shuffle: bool = True,
@@ -226,6 +273,13 @@ class PoemBatches(_SampledBatches):
 
     Training draws ``steps`` batches: a form with probability proportional to its poem count, then
     ``batch_size`` poems of it. Evaluation (``shuffle=False``) walks every poem once.
+
+    Example:
+    >>> import numpy as np
+    >>> rows = {"wujue": np.arange(12, dtype="int32").reshape(2, 6)}
+    >>> x, y = PoemBatches(rows, batch_size=2, shuffle=False)[0]
+    >>> x.shape, bool((x[:, 1:] == y[:, :-1]).all())
+    ((2, 5), True)
     """
 
     def __init__(self, rows: dict[str, np.ndarray], batch_size: int, steps: int = 0, shuffle: bool = True,

@@ -26,8 +26,9 @@ def parameter_count(vocab_size: int, config: Any, units: int | None = None) -> i
     Example:
 
     >>> from nlpsuite.tasks.poetry.task import PoetryConfig
-    >>> parameter_count(65, PoetryConfig(architecture="gru", units=32, num_layers=1, embedding_dim=16))
-    11393
+    >>> config = PoetryConfig(architecture="gru", units=32, num_layers=1, embedding_dim=16)
+    >>> parameter_count(65, config)  # embedding 65*16 + GRU 3*(16*32 + 32*32) + 2*3*32 + Dense 32*65 + 65
+    7985
     """
     from nlpsuite.tasks.poetry.model import build_model
 
@@ -49,6 +50,12 @@ def estimate_parameters(vocab_size: int, config: Any, units: int) -> int:
 
     Matches ``parameter_count`` for the four architectures (the tests check it); the search below
     uses it to try hundreds of widths instantly, then builds the chosen one to report the exact count.
+
+    Example:
+    >>> from nlpsuite.tasks.poetry.task import PoetryConfig
+    >>> config = PoetryConfig(architecture="gru", units=32, num_layers=1, embedding_dim=16)
+    >>> estimate_parameters(65, config, 32) == parameter_count(65, config)
+    True
     """
     v, u, layers, e = vocab_size, units, config.num_layers, config.embedding_dim
     head = u * v + v  # output Dense

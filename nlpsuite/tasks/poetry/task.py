@@ -68,6 +68,12 @@ class PoetryConfig(TaskConfig):
         form_samples: poems sampled by ``evaluate`` for ``form_validity``.
         init_from: a saved poetry model folder to continue training from (its vocabulary and
             weights; the architecture options must match it). The optimizer starts afresh.
+
+    Example:
+    >>> config = PoetryConfig(architecture="rwkv", units=64, num_layers=2)
+    >>> config.validate()
+    >>> config.forms
+    ['wujue', 'qijue', 'wulv', 'qilv']
     """
 
     epochs: int = 30
@@ -101,7 +107,22 @@ class PoetryConfig(TaskConfig):
 
 
 class PoetryTask(Task):
-    """Character LM with streamed, form-exact generation (see ``nlpsuite.tasks.poetry``)."""
+    """Character LM with streamed, form-exact generation (see ``nlpsuite.tasks.poetry``).
+
+    Example:
+
+    Two training steps on a few lines of running text: the generated characters are noise, but the
+    prompt is kept and the length is the one asked for.
+
+    >>> from pathlib import Path
+    >>> _ = Path("verse.txt").write_text("Shall I compare thee to a summer's day?\\n" * 40)
+    >>> config = PoetryConfig(epochs=1, steps_per_epoch=2, batch_size=8, units=16, embedding_dim=8, seq_len=16)
+    >>> task = PoetryTask.train("verse.txt", config)  # Keras logs the epoch
+    2/2 - ... - loss: ... - val_loss: ...
+    >>> text = task.predict(["Shall"], max_length=12, seed=0)[0]["text"]
+    >>> text.startswith("Shall"), len(text) >= len("Shall")
+    (True, True)
+    """
 
     name: ClassVar[str] = "poetry"
     config_class: ClassVar[type] = PoetryConfig

@@ -12,11 +12,7 @@ token, needs no gradients (so it works the same on every Keras backend), and mea
 the faithfulness check tests; integrated gradients would need per-backend gradient code and a
 baseline choice that has no neutral meaning for token ids.
 
-Example:
-
->>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask  # doctest: +SKIP
->>> task = SentimentTask.train("sst2", SentimentConfig(epochs=1))  # doctest: +SKIP
->>> task.predict(["a gripping, funny film"], explain=True)  # doctest: +SKIP
+``SentimentTask``'s docstring trains a tiny classifier and explains one of its predictions.
 """
 
 from nlpsuite.layers import AttentionPooling

@@ -34,6 +34,13 @@ class SentimentConfig(TaskConfig):
         dropout: rate on embeddings, between recurrent layers and before the classifier.
         dev_fraction: share of (deduplicated) training texts held out for early stopping.
         clipnorm: gradient-norm clipping for the Adam optimizer.
+
+    Example:
+    >>> SentimentConfig(cell="lstm", pooling="attention").validate()
+    >>> SentimentConfig(dropout=1.0).validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: dropout must be in [0, 1) (got 1.0)
     """
 
     epochs: int = 10

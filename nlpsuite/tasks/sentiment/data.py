@@ -42,7 +42,21 @@ DATASET_LAYOUTS: dict[str, dict[str, Any]] = {
 
 @dataclasses.dataclass
 class Splits:
-    """A dataset's ``train`` and ``dev`` examples after deduplication, and its evaluation split."""
+    """A dataset's ``train`` and ``dev`` examples after deduplication, and its evaluation split.
+
+    Args:
+        train: deduplicated training examples.
+        dev: examples for early stopping (a dev file, or carved from train).
+        test: the evaluation split (empty when the data is one file).
+        description: one line for the model card.
+        notes: what reading and deduplication did, for the model card.
+
+    Example:
+    >>> from nlpsuite.data.labeled_text import Example
+    >>> splits = Splits([Example("great", "pos")], [Example("fine", "pos")], [], "train 1 / dev 1 / test 0", [])
+    >>> len(splits.train), splits.test
+    (1, [])
+    """
 
     train: list[lt.Example]
     dev: list[lt.Example]
@@ -86,6 +100,20 @@ def load_splits(data: str | os.PathLike, config: SentimentConfig) -> Splits:
     Training texts that also occur in the evaluation split are dropped, as are repeated rows and
     texts seen with two labels; the dev split is carved from what remains unless the folder has its
     own dev file.
+
+    Args:
+        data: a dataset name, a folder (``train`` plus ``test``/``dev`` files) or one file.
+        config: the sentiment config (columns, ``dev_fraction``, ``seed``, ``max_train_examples``).
+
+    Example:
+    >>> from pathlib import Path
+    >>> Path("reviews").mkdir()
+    >>> rows = ["label\\tsentence", "pos\\tgreat", "pos\\tgreat", "neg\\tdull", "pos\\tfine"]
+    >>> _ = Path("reviews/train.tsv").write_text("\\n".join(rows) + "\\n")
+    >>> _ = Path("reviews/test.tsv").write_text("label\\tsentence\\npos\\tFine\\n")
+    >>> splits = load_splits("reviews", SentimentConfig(dev_fraction=0.5))
+    >>> splits.description  # "fine" is in the test split and "great" repeats: one training text is left
+    'train 1 / dev 1 / test 1 (test = test.tsv)'
     """
     path = registry.resolve(data)
     layout = _layout(path)
@@ -121,7 +149,25 @@ def load_splits(data: str | os.PathLike, config: SentimentConfig) -> Splits:
 
 def read_split(data: str | os.PathLike, split: str, config: SentimentConfig) -> tuple[list[lt.Example], str]:
     """One split's examples for evaluation: a file is read whole; a folder maps ``split`` to a file
-    (``train`` and a carved ``dev`` are rebuilt exactly as in training, from the config's seed)."""
+    (``train`` and a carved ``dev`` are rebuilt exactly as in training, from the config's seed).
+
+    Args:
+        data: a dataset name, folder or file.
+        split: ``train``, ``dev`` or ``test``.
+        config: the config the model was trained with (for the carved dev split).
+
+    Returns:
+        ``(examples, a name for the split)``.
+
+    Example:
+    >>> from pathlib import Path
+    >>> Path("reviews").mkdir()
+    >>> _ = Path("reviews/train.tsv").write_text("label\\tsentence\\npos\\tgreat\\nneg\\tdull\\n")
+    >>> _ = Path("reviews/test.tsv").write_text("label\\tsentence\\npos\\tfine\\n")
+    >>> examples, name = read_split("reviews", "test", SentimentConfig())
+    >>> [e.text for e in examples], name
+    (['fine'], 'reviews/test.tsv')
+    """
     path = registry.resolve(data)
     layout = _layout(path)
     if path.is_file():
@@ -140,7 +186,17 @@ def read_split(data: str | os.PathLike, split: str, config: SentimentConfig) -> 
 
 
 def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator | None) -> list[np.ndarray]:
-    """Index batches of similar length (little padding), shuffled in pools when ``rng`` is set."""
+    """Index batches of similar length (little padding), shuffled in pools when ``rng`` is set.
+
+    Args:
+        lengths: each example's length.
+        batch_size: examples per batch.
+        rng: shuffles examples within pools of 50 batches, and the batches; None keeps the order.
+
+    Example:
+    >>> [batch.tolist() for batch in length_batches([5, 1, 4, 2], 2, rng=None)]
+    [[1, 3], [2, 0]]
+    """
     order = np.arange(len(lengths)) if rng is None else rng.permutation(len(lengths))
     pool = batch_size * 50
     batches = []
@@ -155,7 +211,21 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Gener
 
 def make_dataset(ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> Any:
     """Padded ``(token_ids, label)`` batches: tf.data on TensorFlow (one trace for any length), or a
-    ``PyDataset``."""
+    ``PyDataset``.
+
+    Args:
+        ids: token ids per example.
+        labels: ``[n]`` class ids.
+        batch_size: examples per batch.
+        shuffle: reshuffle every epoch.
+        seed: the shuffle's seed.
+
+    Example:
+    >>> import numpy as np
+    >>> dataset = make_dataset([np.array([3, 4]), np.array([5])], np.array([1, 0]), 2, shuffle=False, seed=0)
+    >>> [(np.asarray(x).tolist(), np.asarray(y).tolist()) for x, y in dataset]
+    [([[5, 0, 0, 0, 0, 0, 0, 0], [3, 4, 0, 0, 0, 0, 0, 0]], [0, 1])]
+    """
     lengths = [len(x) for x in ids]
     rng = np.random.default_rng(seed)
     count = len(length_batches(lengths, batch_size, None))

@@ -31,7 +31,26 @@ OTHER_MODELS = {"han": "the Chinese model", "latin": "the English model"}
 
 
 class SentimentTask(Task):
-    """A text classifier: train, evaluate, predict (optionally with token contributions), save."""
+    """A text classifier: train, evaluate, predict (optionally with token contributions), save.
+
+    Example:
+    >>> from pathlib import Path
+    >>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
+    >>> words = ["film", "plot", "cast", "story", "score", "ending"]
+    >>> rows = [f"positive\\tgreat {w}" for w in words] + [f"negative\\tdull {w}" for w in words]
+    >>> Path("reviews").mkdir()
+    >>> _ = Path("reviews/train.tsv").write_text("label\\tsentence\\n" + "\\n".join(rows) + "\\n")
+    >>> config = SentimentConfig(epochs=5, batch_size=4, embedding_dim=8, units=8, learning_rate=0.05,
+    ...                          dev_fraction=0.25)
+    >>> task = SentimentTask.train("reviews", config)  # one line per epoch: a log, not a terminal
+    Epoch 1/5
+    ...
+    >>> result = task.predict(["a great plot"], explain=True)[0]
+    >>> result["label"], max(result["contributions"], key=lambda c: c["score"])["token"]
+    ('positive', 'great')
+    >>> task.evaluate("reviews", split="dev")["accuracy"]
+    1.0
+    """
 
     name: ClassVar[str] = "sentiment"
     config_class: ClassVar[type] = SentimentConfig

@@ -60,7 +60,13 @@ LOW, MID, HIGH = 0, 1, 2
 
 
 class NaiveForecaster:
-    """Tomorrow's price is today's: every quantile is ``y = 0``."""
+    """Tomorrow's price is today's: every quantile is ``y = 0``.
+
+    Example:
+    >>> import numpy as np
+    >>> NaiveForecaster().forecast(None, np.array([10, 11]), horizon=2).shape  # zero log return, every quantile
+    (2, 2, 3)
+    """
 
     name = "naive"
     point = True
@@ -70,7 +76,17 @@ class NaiveForecaster:
 
 
 class DriftForecaster:
-    """``h`` times the mean daily log return from the first row to ``T``."""
+    """``h`` times the mean daily log return from the first row to ``T``.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = np.exp(0.01 * np.arange(30))  # +1% a day
+    >>> data = prepare(PriceSeries("trend", np.datetime64("2024-01-01") + np.arange(30), close))
+    >>> np.round(DriftForecaster().forecast(data, np.array([20]), horizon=2)[0, :, 1], 4).tolist()
+    [0.01, 0.02]
+    """
 
     name = "drift"
     point = True
@@ -87,6 +103,15 @@ class SeasonalNaiveForecaster:
 
     Args:
         season: rows per season (5 trading days = one week).
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = np.exp(np.tile([0.0, 0.1], 10))  # a two-day season
+    >>> data = prepare(PriceSeries("zigzag", np.datetime64("2024-01-01") + np.arange(20), close))
+    >>> np.round(SeasonalNaiveForecaster(season=2).forecast(data, np.array([10]), horizon=2)[0, :, 1], 4).tolist()
+    [0.1, 0.0]
     """
 
     name = "seasonal_naive"
@@ -110,6 +135,16 @@ class EmpiricalQuantileForecaster:
         window: trailing rows whose ``h``-day returns form the sample.
         min_samples: below this many past ``h``-day returns the forecast is the naive one with a
             zero band.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> q = EmpiricalQuantileForecaster(window=100).forecast(data, np.array([250]), horizon=1)[0, 0]
+    >>> bool(q[0] < q[1] < q[2]), bool(np.isclose(q[1], np.median(np.diff(data.log_price)[150:250])))
+    (True, True)
     """
 
     name = "empirical"
@@ -145,6 +180,19 @@ class ModelForecaster:
         model: the Keras model (``model.build_model``).
         scaler: the feature scaler fitted on its training windows.
         lookback: window length the model was built for.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import Scaler, prepare, windows
+    >>> from nlpsuite.tasks.stock.model import build_model
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> model = build_model(lookback=20, horizon=3, quantiles=QUANTILES, units=4)
+    >>> scaler = Scaler.fit(windows(data, np.arange(100, 200), 20))
+    >>> forecast = ModelForecaster(model, scaler, lookback=20).forecast(data, np.array([250, 260]), horizon=3)
+    >>> forecast.shape, bool((np.diff(forecast, axis=-1) >= 0).all())  # quantiles never cross
+    ((2, 3, 3), True)
     """
 
     name = "model"
@@ -180,6 +228,18 @@ def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int
 
     Chunks are zero-padded to a multiple of ``pad_to`` rows, so an XLA-compiled predict function sees
     a handful of shapes instead of recompiling for every block size of a walk-forward.
+
+    Args:
+        model: a Keras model.
+        x: the inputs.
+        batch_size: rows per ``predict_on_batch`` call.
+        pad_to: chunks are zero-padded to a multiple of this.
+
+    Example:
+    >>> import keras, numpy as np
+    >>> model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, kernel_initializer="ones")])
+    >>> predict_array(model, np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], "float32"), pad_to=4).ravel().tolist()
+    [3.0, 7.0, 11.0]
     """
     parts = []
     for i in range(0, len(x), batch_size):
@@ -226,7 +286,13 @@ def make_baselines(
 
 def pinball(y: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Mean pinball loss over the three quantiles, per element of ``y`` (``q`` has a last axis of
-    3)."""
+    3).
+
+    Example:
+    >>> import numpy as np
+    >>> pinball(np.array([1.0]), np.array([[0.0, 1.0, 2.0]])).tolist()  # (0.1 * 1 + 0 + 0.1 * 1) / 3
+    [0.06666666666666667]
+    """
     taus = np.asarray(QUANTILES)
     error = y[..., None] - q
     return np.mean(np.maximum(taus * error, (taus - 1) * error), axis=-1)
@@ -236,7 +302,22 @@ def score_horizon(
     y: np.ndarray, q: np.ndarray, naive_mae: float | None = None, point: bool = False
 ) -> dict[str, float]:
     """Metrics of one horizon: ``y`` ``[n]`` outcomes, ``q`` ``[n, 3]`` quantiles (log-price
-    units)."""
+    units).
+
+    Args:
+        y: ``[n]`` outcomes.
+        q: ``[n, 3]`` quantiles (10/50/90%).
+        naive_mae: the naive forecast's MAE, for ``mase``.
+        point: a point forecaster (no coverage, width or pinball).
+
+    Example:
+    >>> import numpy as np
+    >>> y = np.array([0.01, -0.02, 0.03, 0.0])
+    >>> q = np.array([[-0.02, 0.0, 0.02]] * 4)
+    >>> scores = score_horizon(y, q, naive_mae=0.015)
+    >>> scores["mae"], scores["mase"], scores["coverage_80"], scores["n"]
+    (0.015, 1.0, 0.75, 4)
+    """
     if len(y) == 0:
         return {"n": 0}
     error = y - q[:, MID]
@@ -267,6 +348,15 @@ class Forecasts:
         y: ``[n, horizon]`` outcomes; ``valid`` marks those that exist.
         valid: ``[n, horizon]``.
         quantiles: forecaster name -> ``[n, horizon, 3]``.
+
+    Example:
+    >>> import numpy as np
+    >>> dates = np.array(["2024-01-02", "2024-01-03"], "datetime64[D]")
+    >>> forecasts = Forecasts(np.array(["a", "b"], dtype=object), dates, np.zeros((2, 1)), np.ones((2, 1), bool),
+    ...                       {"naive": np.zeros((2, 1, 3))})
+    >>> merged = Forecasts.concat([forecasts, forecasts])
+    >>> len(merged.y), merged.select(merged.series == "a").series.tolist()
+    (4, ['a', 'a'])
     """
 
     series: np.ndarray
@@ -300,7 +390,24 @@ class Forecasts:
 
 
 def collect(data: F.Prepared, origins: np.ndarray, horizon: int, forecasters: Sequence[Any]) -> Forecasts:
-    """Runs every forecaster at ``origins`` of one series, with the outcomes."""
+    """Runs every forecaster at ``origins`` of one series, with the outcomes.
+
+    Args:
+        data: one prepared series.
+        origins: the rows forecast from.
+        horizon: days ahead.
+        forecasters: objects with ``name`` and ``forecast(data, origins, horizon)``.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> forecasts = collect(data, np.array([200, 298]), 2, [NaiveForecaster(), DriftForecaster()])
+    >>> sorted(forecasts.quantiles), forecasts.valid.tolist()  # row 300 does not exist
+    (['drift', 'naive'], [[True, True], [True, False]])
+    """
     origins = np.asarray(origins, dtype=np.int64)
     y, valid = F.targets(data, origins, horizon)
     quantiles = {f.name: f.forecast(data, origins, horizon) for f in forecasters}
@@ -312,7 +419,24 @@ POINT_BASELINES = ("naive", "drift", "seasonal_naive")
 
 def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
     """``by_horizon`` for the model (with the naive MAE and the empirical and GARCH baselines'
-    pinball beside it) and ``baselines`` with each baseline's own ``by_horizon``."""
+    pinball beside it) and ``baselines`` with each baseline's own ``by_horizon``.
+
+    Args:
+        forecasts: outcomes and quantiles (``collect``), with a ``model`` forecaster among them.
+        horizon: days ahead.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> model = EmpiricalQuantileForecaster(window=100)
+    >>> model.name = "model"  # score the empirical baseline as if it were the model
+    >>> report = score(collect(data, np.arange(150, 290), 1, [model, NaiveForecaster()]), 1)
+    >>> sorted(report["baselines"]), round(report["by_horizon"]["1"]["mase"], 4) > 0
+    (['naive'], True)
+    """
     by_horizon: dict[str, dict[str, float]] = {}
     baselines: dict[str, dict[str, dict[str, float]]] = {name: {} for name in forecasts.quantiles if name != "model"}
     for h in range(1, horizon + 1):
@@ -341,7 +465,14 @@ def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
 
 
 def summarise(by_horizon: dict[str, dict[str, float]]) -> dict[str, float]:
-    """A few headline numbers (horizon 1 and the mean over horizons) for the CLI and model card."""
+    """A few headline numbers (horizon 1 and the mean over horizons) for the CLI and model card.
+
+    Example:
+    >>> row = {"mase": 1.0, "mae": 0.01, "directional_accuracy": 0.5, "coverage_80": 0.8}
+    >>> summary = summarise({"1": row, "2": {**row, "coverage_80": 0.7}})
+    >>> summary["mase_h1"], round(summary["coverage_80_mean"], 4), summary["coverage_80_min"]
+    (1.0, 0.75, 0.7)
+    """
     if not by_horizon:
         return {}
     rows = list(by_horizon.values())
@@ -366,7 +497,24 @@ def summarise(by_horizon: dict[str, dict[str, float]]) -> dict[str, float]:
 
 
 def full_report(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
-    """Pooled scores, headline numbers and one block per series."""
+    """Pooled scores, headline numbers and one block per series.
+
+    Args:
+        forecasts: outcomes and quantiles (``collect``; ``Forecasts.concat`` for several series).
+        horizon: days ahead.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> model = EmpiricalQuantileForecaster(window=100)
+    >>> model.name = "model"  # report the empirical baseline as if it were the model
+    >>> report = full_report(collect(data, np.arange(150, 290), 2, [model, NaiveForecaster()]), 2)
+    >>> report["origins"], report["first_origin"], sorted(report["by_horizon"])
+    (140, '2020-05-30', ['1', '2'])
+    """
     pooled = score(forecasts, horizon)
     report: dict[str, Any] = {
         **summarise(pooled["by_horizon"]),
@@ -444,7 +592,22 @@ class WindowBank:
 
 def block_starts(datas: Sequence[F.Prepared], lookback: int, min_train: int, refit_every: int) -> list[np.datetime64]:
     """Refit dates: from row ``min_train`` of the earliest series, every ``refit_every`` trading
-    dates."""
+    dates.
+
+    Args:
+        datas: the prepared series.
+        lookback: window length (the first origin is ``first_origin(lookback)``).
+        min_train: rows of the earliest series before the first refit.
+        refit_every: trading dates between refits.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock.features import prepare
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400), np.ones(400)))
+    >>> [str(d) for d in block_starts([data], lookback=20, min_train=300, refit_every=40)]
+    ['2020-10-27', '2020-12-06', '2021-01-15']
+    """
     usable = [d for d in datas if len(d) > min_train]
     if not usable:
         return []
@@ -456,6 +619,24 @@ def block_starts(datas: Sequence[F.Prepared], lookback: int, min_train: int, ref
 
 @dataclass
 class WalkForwardResult:
+    """What ``walk_forward`` returns: every block's forecasts, the refit count and time, the last model.
+
+    Args:
+        forecasts: outcomes and quantiles at every walk-forward origin.
+        refits: how many times the model was refitted.
+        seconds: wall-clock time of the whole walk.
+        model: the model of the last block.
+        scaler: the feature scaler of the last block.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.tasks.stock.features import Scaler
+    >>> empty = Forecasts(np.array([], object), np.array([], "datetime64[D]"), np.zeros((0, 1)),
+    ...                   np.zeros((0, 1), bool), {})
+    >>> WalkForwardResult(empty, refits=0, seconds=0.0, model=None, scaler=Scaler(np.zeros(1), np.ones(1))).refits
+    0
+    """
+
     forecasts: Forecasts
     refits: int
     seconds: float

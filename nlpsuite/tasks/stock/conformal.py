@@ -46,6 +46,19 @@ class Recalibrated:
         window: calibration origins per forecast.
         first_origin: the earliest row ``inner`` can forecast.
         min_samples: below this many calibration origins the forecast is left as it is.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock import features as F
+    >>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 400)))
+    >>> data = F.prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400), close))
+    >>> inner = EmpiricalQuantileForecaster(window=50)
+    >>> wrapped = Recalibrated(inner, window=100, first_origin=60, min_samples=20)
+    >>> before, after = inner.forecast(data, np.array([390]), 1), wrapped.forecast(data, np.array([390]), 1)
+    >>> wrapped.name, after.shape, bool(after[0, 0, 0] <= after[0, 0, 2])
+    ('empirical', (1, 1, 3), True)
     """
 
     point = False

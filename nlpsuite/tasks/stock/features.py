@@ -85,6 +85,14 @@ class Prepared:
         log_volume: ``log1p(volume)`` or None.
         per_row: feature name -> per-row value before the division by ``s_T``: the overnight
             ``gap``, the ``VOL_FEATURES`` volatilities and ``volume_trend``.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> len(data), data.name, float(data.returns[0]), bool(np.allclose(np.exp(data.log_price), close))
+    (300, 'demo', 0.0, True)
     """
 
     series: PriceSeries
@@ -146,7 +154,22 @@ def trailing_mean(x: np.ndarray, window: int) -> np.ndarray:
 
 def daily_variances(series: PriceSeries, log_price: np.ndarray, returns: np.ndarray) -> dict[str, np.ndarray]:
     """Per-day variance estimates: the three range estimators and the squared overnight ``gap``
-    (log-return units squared); closes only -> the squared return and a zero gap."""
+    (log-return units squared); closes only -> the squared return and a zero gap.
+
+    Args:
+        series: the series (its ``ohlc`` when present).
+        log_price: ``log(close)``.
+        returns: daily log returns.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> series = PriceSeries("closes only", np.datetime64("2024-01-01") + np.arange(3), np.array([1.0, 1.1, 1.0]))
+    >>> returns = np.array([0.0, 0.1, -0.1])
+    >>> variances = daily_variances(series, np.log(series.close), returns)
+    >>> np.round(variances["parkinson"], 4).tolist(), variances["gap"].tolist()
+    ([0.0, 0.01, 0.01], [0.0, 0.0, 0.0])
+    """
     if series.ohlc is None:
         zero = np.zeros_like(returns)
         return {**{e: returns**2 for e in ESTIMATORS}, "gap": zero}
@@ -166,7 +189,21 @@ def _vol(variance: np.ndarray) -> np.ndarray:
 
 
 def per_row_features(series: PriceSeries, log_price: np.ndarray, returns: np.ndarray) -> dict[str, np.ndarray]:
-    """The causal per-row values behind ``gap``, ``VOL_FEATURES`` and ``volume_trend``."""
+    """The causal per-row values behind ``gap``, ``VOL_FEATURES`` and ``volume_trend``.
+
+    Args:
+        series: the series.
+        log_price: ``log(close)``.
+        returns: daily log returns.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> series = PriceSeries("demo", np.datetime64("2024-01-01") + np.arange(3), np.array([1.0, 1.1, 1.0]))
+    >>> rows = per_row_features(series, np.log(series.close), np.array([0.0, 0.1, -0.1]))
+    >>> sorted(rows) == sorted(["gap", *VOL_FEATURES, "volume_trend"]), rows["volume_trend"].tolist()
+    (True, [0.0, 0.0, 0.0])
+    """
     daily = daily_variances(series, log_price, returns)
     rows = {"gap": daily["gap"], "range": _vol(daily["garman_klass"])}
     for estimator in ESTIMATORS:
@@ -182,7 +219,16 @@ def per_row_features(series: PriceSeries, log_price: np.ndarray, returns: np.nda
 
 
 def prepare(series: PriceSeries) -> Prepared:
-    """Computes the causal per-row arrays of ``series``."""
+    """Computes the causal per-row arrays of ``series``.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> bool((data.vol_fast > 0).all()), sorted(data.per_row)[:2]
+    (True, ['gap', 'gap_vol_20'])
+    """
     log_price = np.log(series.close)
     returns = np.concatenate([[0.0], np.diff(log_price)])
     log_volume = None if series.volume is None else np.log1p(np.maximum(series.volume, 0.0))
@@ -198,17 +244,47 @@ def prepare(series: PriceSeries) -> Prepared:
 
 
 def first_origin(lookback: int) -> int:
-    """The first row that can be an origin: a full window plus the volatility warm-up."""
+    """The first row that can be an origin: a full window plus the volatility warm-up.
+
+    Example:
+    >>> first_origin(60)  # 60 rows of window after 60 rows of volatility warm-up
+    120
+    """
     return lookback + WARMUP
 
 
 def origin_scale(data: Prepared, origins: np.ndarray) -> np.ndarray:
-    """``s_T`` at each origin: the unit of the features and targets."""
+    """``s_T`` at each origin: the unit of the features and targets.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> bool(origin_scale(data, np.array([150]))[0] == data.vol_fast[150])
+    True
+    """
     return data.vol_fast[origins]
 
 
 def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequence[str] = FEATURES) -> np.ndarray:
-    """``[len(origins), lookback, len(features)]`` raw (unscaled) features; rows ``<= T`` only."""
+    """``[len(origins), lookback, len(features)]`` raw (unscaled) features; rows ``<= T`` only.
+
+    Args:
+        data: the prepared series.
+        origins: rows ``T`` the windows end at.
+        lookback: rows per window.
+        features: the feature names, in order.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> x = windows(data, np.array([150, 200]), lookback=10, features=("return", "vol_path"))
+    >>> x.shape, bool(np.isclose(x[0, -1, 0], data.returns[150] / data.vol_fast[150]))
+    ((2, 10, 2), True)
+    """
     origins = np.asarray(origins, dtype=np.int64)
     unknown = [name for name in features if name not in FEATURES]
     if unknown:
@@ -246,7 +322,21 @@ def _feature(data: Prepared, name: str, index: np.ndarray, origins: np.ndarray, 
 
 
 def targets(data: Prepared, origins: np.ndarray, horizon: int) -> tuple[np.ndarray, np.ndarray]:
-    """``(y, valid)``: ``y[i, h-1] = log(close[T+h] / close[T])`` and whether row ``T+h`` exists."""
+    """``(y, valid)``: ``y[i, h-1] = log(close[T+h] / close[T])`` and whether row ``T+h`` exists.
+
+    Args:
+        data: the prepared series.
+        origins: the rows ``T`` forecast from.
+        horizon: days ahead.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2024-01-01") + np.arange(3), np.array([1.0, 2.0, 4.0])))
+    >>> y, valid = targets(data, np.array([1]), horizon=2)
+    >>> np.round(y, 4).tolist(), valid.tolist()  # log(4 / 2); row 3 does not exist
+    ([[0.6931, 0.0]], [[True, False]])
+    """
     origins = np.asarray(origins, dtype=np.int64)
     ahead = origins[:, None] + np.arange(1, horizon + 1)[None, :]
     valid = ahead < len(data)
@@ -266,6 +356,15 @@ def unit(data: Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
     reverts from today's level towards its slow average the further ahead, as in GARCH. Chosen on
     2003-2007 walk-forward origins (80% coverage at h = 20 went from 0.75 to 0.80), never on the
     2008-2013 test period.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
+    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> scale = unit(data, np.array([150]), horizon=2)
+    >>> scale.shape, bool(np.isclose(scale[0, 0] ** 2, 0.97 * data.vol_fast[150] ** 2 + 0.03 * data.vol_slow[150] ** 2))
+    ((1, 2), True)
     """
     weight = PERSISTENCE ** np.arange(1, horizon + 1)[None, :]
     fast = data.vol_fast[origins][:, None] ** 2
@@ -282,6 +381,13 @@ class Scaler:
         mean: per-feature mean.
         std: per-feature standard deviation (at least 1e-6).
         features: the feature names, in the model's input order.
+
+    Example:
+    >>> import numpy as np
+    >>> x = np.array([[[1.0, 10.0], [3.0, 30.0]]])
+    >>> scaler = Scaler.fit(x, features=("return", "volume"))
+    >>> scaler.transform(x).tolist(), Scaler.from_json(scaler.to_json()).features
+    ([[[-1.0, -1.0], [1.0, 1.0]]], ('return', 'volume'))
     """
 
     mean: np.ndarray

@@ -57,6 +57,13 @@ class GarchFit:
         beta: weight of yesterday's variance.
         nu: Student-t degrees of freedom (> 2; ``inf`` for the normal fallback).
         next_variance: ``s2[R+1]`` given rows ``<= R``.
+
+    Example:
+    >>> fit = GarchFit(row=0, mu=0.0, omega=0.01, alpha=0.05, beta=0.9, nu=float("inf"), next_variance=1.0)
+    >>> np.round(fit.z(), 4).tolist()  # normal shocks
+    [-1.2816, 0.0, 1.2816]
+    >>> np.round(GarchFit(0, 0.0, 0.01, 0.05, 0.9, 5.0, 1.0).z(), 4).tolist()  # Student-t, scaled to unit variance
+    [-1.1432, 0.0, 1.1432]
     """
 
     row: int
@@ -131,6 +138,17 @@ class GarchForecaster:
 
     Fits are cached by refit row and the exact returns they saw, so the walk-forward's blocks and
     several calls on the same series never refit the same window twice.
+
+    Example:
+    >>> import numpy as np
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> from nlpsuite.tasks.stock import features as F
+    >>> rng = np.random.default_rng(0)
+    >>> data = F.prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400),
+    ...                              50 * np.exp(np.cumsum(rng.normal(0, 0.01, 400)))))
+    >>> q = GarchForecaster(refit_every=100, window=300).forecast(data, np.array([399]), horizon=4)[0]
+    >>> bool(np.all(np.diff(q[:, 2] - q[:, 0]) > 0))  # the 80% band widens with the horizon
+    True
     """
 
     name = "garch"

@@ -63,6 +63,14 @@ class StockConfig(TaskConfig):
         garch_window: trailing days each GARCH fit sees.
         conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
             90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
+
+    Example:
+    >>> config = StockConfig(lookback=20, horizon=5)
+    >>> config.validate()
+    >>> StockConfig(train_end="31/12/2007").validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: train_end must be a date YYYY-MM-DD (or empty for none) (got '31/12/2007')
     """
 
     epochs: int = 40
@@ -136,6 +144,23 @@ class StockTask(Task):
 
     Assets: ``scaler`` (feature means/stds of the training windows), ``training`` (cutoff and
     series) and ``walk_forward`` (the walk-forward backtest run at training time).
+
+    Example:
+
+    One epoch on a synthetic random walk (no walk-forward backtest), then a 3-day forecast:
+
+    >>> import numpy as np
+    >>> from pathlib import Path
+    >>> close = 50 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 400)))
+    >>> dates = np.busday_offset(np.datetime64("2015-01-01"), np.arange(400), roll="forward")
+    >>> _ = Path("prices.csv").write_text("Date,Close\\n" + "".join(f"{d},{c:.4f}\\n" for d, c in zip(dates, close)))
+    >>> config = StockConfig(units=8, lookback=20, horizon=5, epochs=1, jit_compile=False, walk_forward=False,
+    ...                      train_end="2016-03-31", baseline_window=100, patience=1)
+    >>> task = StockTask.train("prices.csv", config)  # Keras logs the epoch
+    2/2 - ... - loss: ... - val_loss: ...
+    >>> forecast = task.predict(["prices.csv"], horizon=3)[0]["forecast"]
+    >>> [day["date"] for day in forecast], all(day["q10"] <= day["q50"] <= day["q90"] for day in forecast)
+    (['2016-07-14', '2016-07-15', '2016-07-18'], True)
     """
 
     name: ClassVar[str] = "stock"
@@ -334,7 +359,14 @@ def _check_walk_forward(datas: list[F.Prepared], config: StockConfig) -> None:
 
 
 def feature_names(config: StockConfig) -> tuple[str, ...]:
-    """The model's input features: ``config.features`` or, when empty, every one."""
+    """The model's input features: ``config.features`` or, when empty, every one.
+
+    Example:
+    >>> feature_names(StockConfig(features="return, vol_path"))
+    ('return', 'vol_path')
+    >>> len(feature_names(StockConfig(features=""))) == len(F.FEATURES)
+    True
+    """
     if not config.features.strip():
         return F.FEATURES
     names = tuple(n.strip() for n in config.features.split(",") if n.strip())

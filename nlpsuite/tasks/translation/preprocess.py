@@ -43,6 +43,18 @@ def learn_vocabulary(texts: Sequence[str], size: int, character_coverage: float 
     came back as ``⁇30``; use 1.0 for alphabetic scripts, 0.9995 for Chinese) and a quiet log. The ids match
     keras-hub's: 0 pad, 1 unk, 2 start, 3 end. SentencePiece refuses a size larger than the text supports;
     tiny corpora (tests) get the largest size it accepts.
+
+    Args:
+        texts: the training sentences of one side.
+        size: the most pieces wanted.
+        character_coverage: share of characters the pieces must cover (1.0 alphabetic, 0.9995 Chinese).
+
+    Example:
+    >>> import sentencepiece as spm
+    >>> proto = learn_vocabulary(["the cat sat", "the dog sat", "a cat ran"] * 5, size=20)
+    >>> processor = spm.SentencePieceProcessor(model_proto=proto)
+    >>> [processor.id_to_piece(i) for i in (PAD_ID, UNK_ID, START_ID, END_ID)], processor.vocab_size() <= 20
+    (['<pad>', '<unk>', '<s>', '</s>'], True)
     """
     import io
 
@@ -150,7 +162,12 @@ class SubwordTokenizer:
 
 
 def pad_batch(rows: Sequence[Sequence[int]], length: int | None = None) -> np.ndarray:
-    """Right-pads id lists with ``PAD_ID`` into an int32 array ``[len(rows), length]``."""
+    """Right-pads id lists with ``PAD_ID`` into an int32 array ``[len(rows), length]``.
+
+    Example:
+    >>> pad_batch([[5, 6, 7], [8]]).tolist(), pad_batch([[5, 6, 7]], length=2).tolist()
+    ([[5, 6, 7], [8, 0, 0]], [[5, 6]])
+    """
     length = length or max((len(r) for r in rows), default=1)
     out = np.zeros((len(rows), max(length, 1)), dtype="int32")
     for i, row in enumerate(rows):
@@ -161,7 +178,13 @@ def pad_batch(rows: Sequence[Sequence[int]], length: int | None = None) -> np.nd
 def teacher_forcing_arrays(
     source: Sequence[Sequence[int]], target: Sequence[Sequence[int]]
 ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """``((source, [START] + target), target + [END])`` padded to the batch's longest rows."""
+    """``((source, [START] + target), target + [END])`` padded to the batch's longest rows.
+
+    Example:
+    >>> (source, decoder_in), decoder_out = teacher_forcing_arrays([[10, 11]], [[20, 21, 22]])
+    >>> source.tolist(), decoder_in.tolist(), decoder_out.tolist()
+    ([[10, 11]], [[2, 20, 21, 22]], [[20, 21, 22, 3]])
+    """
     decoder_in = [[START_ID, *t] for t in target]
     decoder_out = [[*t, END_ID] for t in target]
     return (pad_batch(source), pad_batch(decoder_in)), pad_batch(decoder_out)
@@ -177,6 +200,18 @@ def length_batches(
 
     Sorting by length (with random tie-breaking) before cutting batches means each batch is padded only to
     its own longest pair, so the recurrent layers run about half the steps of fixed-length padding.
+
+    Args:
+        source: source ids per pair.
+        target: target ids per pair.
+        batch_size: pairs per batch.
+        rng: breaks length ties and shuffles the batches.
+
+    Example:
+    >>> import numpy as np
+    >>> batches = length_batches([[1], [1, 2, 3], [1, 2], [1, 2, 3, 4]], [[1]] * 4, 2, np.random.default_rng(0))
+    >>> sorted(sorted(b.tolist()) for b in batches)  # the two short pairs together, the two long ones together
+    [[0, 2], [1, 3]]
     """
     lengths = np.array([max(len(s), len(t)) for s, t in zip(source, target, strict=True)])
     order = np.lexsort((rng.random(len(lengths)), lengths))
@@ -198,6 +233,19 @@ def make_dataset(
     (for ``fit(steps_per_epoch=...)``, where Keras epochs are shorter than a pass); otherwise a
     Keras epoch is one pass. The signature is declared ``[None, None]``: Keras's ``PyDataset``
     adapter infers it from the first batches and then rejects a batch of another length.
+
+    Args:
+        source: source ids per pair.
+        target: target ids per pair.
+        batch_size: pairs per batch.
+        seed: seeds the order of each pass.
+        endless: repeat forever.
+
+    Example:
+    >>> dataset = make_dataset([[10, 11], [12]], [[20], [21, 22]], batch_size=2, seed=0)
+    >>> (source, decoder_in), decoder_out = next(iter(dataset))
+    >>> tuple(source.shape), sorted(decoder_out.numpy().tolist())
+    ((2, 2), [[20, 3, 0], [21, 22, 3]])
     """
     import tensorflow as tf
 
@@ -221,5 +269,11 @@ def make_dataset(
 
 
 def chunks(items: Sequence, size: int) -> Iterator[Sequence]:
+    """Consecutive slices of at most ``size`` items.
+
+    Example:
+    >>> list(chunks([1, 2, 3, 4, 5], 2))
+    [[1, 2], [3, 4], [5]]
+    """
     for start in range(0, len(items), size):
         yield items[start : start + size]

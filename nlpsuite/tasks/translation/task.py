@@ -80,6 +80,13 @@ class TranslationConfig(TaskConfig):
         steps_per_epoch: optimizer steps between dev checks/checkpoints (0 = one pass over the data).
         init_from: a saved translation model to continue training from (its vocabularies and weights; the
             architecture options must match it).
+
+    Example:
+    >>> TranslationConfig(direction="zh-en", beam_size=8).validate()
+    >>> TranslationConfig(direction="spa-fra").validate()
+    Traceback (most recent call last):
+    ...
+    nlpsuite.errors.OptionError: direction must have English on exactly one side, ... (got 'spa-fra')
     """
 
     direction: str = "spa-en"
@@ -125,11 +132,25 @@ class TranslationTask(Task):
 
     Example:
 
-    >>> import nlpsuite
-    >>> task = nlpsuite.load("saved_models/translation-spa-en")  # doctest: +SKIP
-    >>> result = task.predict(["¿Dónde está la biblioteca?"], beam_size=4)[0]  # doctest: +SKIP
-    >>> result["translation"]  # doctest: +SKIP
-    'Where is the library?'
+    A tiny model on a made-up language ("toy" says two English words in the other order), trained for four
+    steps: too little to translate well, enough to show what ``predict`` returns.
+
+    >>> from pathlib import Path
+    >>> words = ["one", "two", "three", "four", "five", "six", "seven", "eight"]
+    >>> pairs = [f"{a} {b}.\\t{b} {a}." for a in words for b in words]  # English<TAB>toy, as Anki files
+    >>> _ = Path("toy.txt").write_text("\\n".join(pairs) + "\\n")
+    >>> config = TranslationConfig(
+    ...     direction="toy-en", source_vocabulary_size=30, target_vocabulary_size=30, embedding_dim=8, units=16,
+    ...     attention_units=8, dropout=0.0, label_smoothing=0.0, dev_fraction=0.1, test_fraction=0.1,
+    ...     dev_bleu_sentences=4, steps_per_epoch=4, epochs=1, batch_size=16, learning_rate=0.01, beam_size=2)
+    >>> task = TranslationTask.train("toy.txt", config)  # the dev BLEU, then Keras' line for the epoch
+    epoch 1: dev_bleu = ...
+    4/4 - ... - loss: ... - dev_bleu: ...
+    >>> result = task.predict(["two one."], num_results=2)[0]
+    >>> result["source"], len(result["nbest"]), result["nbest"][0]["translation"] == result["translation"]
+    ('two one.', 2, True)
+    >>> result["nbest"][0]["score"] >= result["nbest"][1]["score"]  # best first
+    True
     """
 
     name: ClassVar[str] = "translation"
