@@ -137,17 +137,17 @@ def test_wide_beam_with_the_usual_stopping_rule_finds_the_true_best(setup):
 
 
 def test_beam_is_never_worse_than_greedy_under_the_model(setup):
-    """Beam 1 is greedy; wider beams score at least as well as greedy under the model on every source
-    here, and never better than the exhaustive optimum (for 2..5 beams "never worse than greedy" is
-    a check on these fixed seeds: beam search has no such guarantee in general; the wide beam's is
-    proved above)."""
+    """Beam 1 is greedy (with or without a length penalty); wider beams score at least as well as
+    greedy under the model (plain beam search has no such guarantee; this one keeps the greedy path
+    among its live hypotheses) and never better than the exhaustive optimum."""
     rng = np.random.default_rng(1)
     sources = rng.integers(4, 12, (8, 5)).astype("int32")
     decoder = setup.decoder
     greedy = decoder.greedy(sources, max_length=MAX_LENGTH)
-    beam_one = decoder.beam_search(sources, beam_size=1, length_penalty=0.0, max_length=MAX_LENGTH)
-    assert [g.tokens for g in greedy] == [b[0].tokens for b in beam_one]
-    np.testing.assert_allclose([g.log_prob for g in greedy], [b[0].log_prob for b in beam_one], atol=1e-5)
+    for alpha in (0.0, 0.6):
+        beam_one = decoder.beam_search(sources, beam_size=1, length_penalty=alpha, max_length=MAX_LENGTH)
+        assert [g.tokens for g in greedy] == [b[0].tokens for b in beam_one]
+        np.testing.assert_allclose([g.log_prob for g in greedy], [b[0].log_prob for b in beam_one], atol=1e-5)
     optimum = setup.forced(sources).max(axis=1)
     for k in (2, 3, 5):
         beams = decoder.beam_search(sources, beam_size=k, length_penalty=0.0, max_length=MAX_LENGTH, num_results=1)
@@ -157,3 +157,16 @@ def test_beam_is_never_worse_than_greedy_under_the_model(setup):
     assert any(not math.isclose(b[0].log_prob, g.log_prob, abs_tol=1e-4)
                for g, b in zip(greedy, decoder.beam_search(sources, beam_size=5, length_penalty=0.0,
                                                            max_length=MAX_LENGTH), strict=True))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_beam_of_one_is_greedy_on_untrained_models(seed):
+    """Untrained models put [END] among the top two choices often: a beam of one must still stop only
+    where greedy decoding stops (an [END] ranked below the beam is not a finished hypothesis)."""
+    keras.utils.set_random_seed(seed)
+    decoder = Decoder(TranslationModel(20, 30, embedding_dim=8, units=8))
+    sources = np.random.default_rng(seed).integers(4, 20, (16, 4)).astype("int32")
+    greedy = decoder.greedy(sources, max_length=8)
+    for alpha in (0.0, 0.6):
+        one = decoder.beam_search(sources, beam_size=1, length_penalty=alpha, max_length=8)
+        assert [g.tokens for g in greedy] == [b[0].tokens for b in one], alpha

@@ -14,9 +14,9 @@ the beam never shrinks when hypotheses finish. Finished hypotheses are ranked by
 greedy prefix) is never pruned: when it falls out of the top ``k`` it takes the last live slot, so beam search
 always considers the greedy translation and never returns a less likely one (with ``length_penalty=0``) --
 plain beam search can, when the greedy prefix is pruned early for prefixes that later go wrong. With
-``beam_size=1`` the live hypothesis follows the arg-max at every step, as greedy decoding does, but an ``[END]``
-among a step's top 2 expansions still finishes a hypothesis, so the result is greedy's translation or a shorter,
-more likely one.
+``beam_size=1`` it takes the arg-max at every step and stops at the first ``[END]``: exactly greedy decoding
+(an ``[END]`` counts as finished only among a step's top ``k`` expansions, as in Hugging Face's search, or on
+the greedy path).
 """
 
 from __future__ import annotations
@@ -99,6 +99,9 @@ class Decoder:
     >>> beam = decoder.beam_search(np.array([[5, 6, 7]]), beam_size=2, length_penalty=0.0, max_length=6)[0]
     >>> len(beam), beam[0].log_prob >= greedy.log_prob - 1e-6  # never less likely than greedy
     (2, True)
+    >>> one = decoder.beam_search(np.array([[5, 6, 7]]), beam_size=1, max_length=6)[0][0]
+    >>> one.tokens == greedy.tokens  # a beam of one is greedy decoding
+    True
     """
 
     def __init__(self, model: Any) -> None:
@@ -253,7 +256,7 @@ class Decoder:
             normalizer = float(length_normalizer(step + 1, length_penalty))
             scores = np.full((batch, k), NEG_INF, dtype="float32")
             for b in np.nonzero(~done)[0]:
-                for c in candidates.ended(b):
+                for c in candidates.ended(b, k):
                     log_prob = float(candidates.scores[b, c])
                     finished[b].append((log_prob / normalizer, log_prob, step, int(c), True))
                 live = candidates.keep(b, k, greedy_slot)
@@ -358,12 +361,13 @@ class _Step:
             None if weights is None else np.asarray(weights),
         )
 
-    def ended(self, b: int) -> list[int]:
-        """Columns of sentence ``b`` that emit ``[END]``: among the top 2k, and the greedy one."""
-        top = self.scores.shape[1] - 1
-        columns = [c for c in range(top) if self.scores[b, c] > NEG_INF / 2 and self.tokens[b, c] == END_ID]
-        if self.greedy[b] == top and self.tokens[b, top] == END_ID:
-            columns.append(top)
+    def ended(self, b: int, k: int) -> list[int]:
+        """Columns of sentence ``b`` that finish here: an ``[END]`` among the top ``k`` expansions (those
+        a ``k``-beam would have kept; ranks ``k..2k`` only refill live slots), and the greedy path's."""
+        columns = [c for c in range(k) if self.scores[b, c] > NEG_INF / 2 and self.tokens[b, c] == END_ID]
+        g = int(self.greedy[b])
+        if g >= k and self.tokens[b, g] == END_ID:
+            columns.append(g)
         return columns
 
     def keep(self, b: int, k: int, greedy_slot: np.ndarray) -> list[int]:
