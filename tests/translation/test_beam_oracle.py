@@ -187,11 +187,12 @@ def _next_log_probs(model, source: np.ndarray):
 
 
 def test_beam_search_matches_a_reference_search_written_from_its_definition(setup):
-    """Small beams against the plain-Python search of ``tests/oracles/beam_search.py``: the same k
-    hypotheses with the same log-probabilities. Fails if the beam shrinks when hypotheses end (only k
-    candidates ranked), if an [END] below the top k finishes a hypothesis, or if the stopping rule changes.
-    (Neither this model nor the trained toy model ever drops its greedy prefix out of the top k, so the
-    greedy path's protection is not exercised here.)"""
+    """Beams of 1..3 against the plain-Python search of ``tests/oracles/beam_search.py``: the same k
+    hypotheses with the same log-probabilities, on sources whose outputs are also enumerated above.
+    (On this untrained model a beam that shrinks when hypotheses end happens to give the same results;
+    the trained toy model's version of this check in test_task.py is the one that catches it. Neither
+    model ever drops its greedy prefix out of the top k, so the greedy path's protection is not
+    exercised.)"""
     rng = np.random.default_rng(2)
     sources = np.concatenate([SOURCES, rng.integers(4, 12, (29, 4)).astype("int32")])
     tables = [_next_log_probs(setup.model, source) for source in sources]
