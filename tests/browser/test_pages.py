@@ -52,20 +52,33 @@ SETTLED = """() => {
   return app && app.getAttribute('data-test-script-state') === 'notRunning'
     && !document.querySelector('[data-stale="true"]');
 }"""
+# The first chart has drawn its canvas or SVG and kept the same non-zero size over three animation frames
+# (Vega-Lite lays a chart out after drawing it once).
+CHART_SIZED = """() => {
+  const chart = document.querySelector('[data-testid="stVegaLiteChart"]');
+  const drawn = chart && chart.querySelector('.vega-embed canvas, .vega-embed svg');
+  if (!drawn) return false;
+  const r = chart.getBoundingClientRect();
+  const size = `${r.width}x${r.height}`;
+  const same = r.height > 0 && size === window.__chartSize;
+  window.__chartFrames = same ? (window.__chartFrames || 0) + 1 : 0;
+  window.__chartSize = size;
+  return window.__chartFrames >= 3;
+}"""
 # Every chart on the page has drawn its canvas or SVG.
 CHARTS_DRAWN = """() => [...document.querySelectorAll('.vega-embed')]
   .every(chart => chart.querySelector('canvas, svg'))"""
 
 
-def settle(page, timeout: float = TIMEOUT) -> None:
-    """Waits until no script run is in progress, twice, so a run that follows another is not missed.
+def settle(page, ready, timeout: float = TIMEOUT) -> None:
+    """Waits until ``ready`` (a locator for what the test needs next) is visible and no script run is in
+    progress: the run that drew it has ended. Conditions only, no fixed pauses.
 
     (Waiting for no ``data-stale`` element as well timed out: Streamlit 1.5x can keep stale-marked
     elements of widgets it never redraws.)
     """
-    for _ in range(2):
-        page.wait_for_function(IDLE, timeout=timeout * 1000)
-        page.wait_for_timeout(300)
+    ready.first.wait_for(state="visible", timeout=timeout * 1000)
+    page.wait_for_function(IDLE, timeout=timeout * 1000, polling=50)
 
 
 def no_traceback(page) -> None:
@@ -92,23 +105,26 @@ def warm(page, action, result, repeats: int = 3) -> float:
     return statistics.median(act(page, action, result) for _ in range(repeats))
 
 
-def open_page(page, url: str, path: str, timeout: float = TIMEOUT) -> None:
+def open_page(page, url: str, path: str, ready, timeout: float = TIMEOUT) -> None:
+    """Opens ``url/path`` and waits for its first run to end with ``ready`` (a locator for the element the
+    test uses first) on screen."""
     page.goto(f"{url}/{path}")
     page.locator('[data-testid="stApp"]').wait_for()
-    settle(page, timeout)
+    settle(page, ready, timeout)
     no_traceback(page)
 
 
 def set_text(page, label: str, text: str) -> None:
-    """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter)."""
+    """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter), waiting
+    for the rerun the commit starts to end, so the next action's run is not confused with it."""
     box = page.locator(f'textarea[aria-label="{label}"]')
+    if box.input_value() == text:
+        return  # an unchanged value starts no run: there would be nothing to wait for
     box.fill(text)
-    # Ctrl+Enter commits the value. The rerun it starts may be too quick to observe (or merged with the next
-    # click's), so wait on the commit itself: the "Press Ctrl+Enter to apply" hint goes once the value is taken.
-    box.press("Control+Enter")
+    act(page, lambda: box.press("Control+Enter"))  # the watcher also sees a run too quick to poll
+    # The "Press Ctrl+Enter to apply" hint goes once the value is taken.
     area = page.locator('[data-testid="stTextArea"]').filter(has=box)
     area.locator('[data-testid="InputInstructions"]').wait_for(state="hidden")
-    settle(page)
 
 
 def choose(page, label: str, option: str, result=None) -> float:
@@ -129,13 +145,14 @@ def button(page, name: str):
 # First in the file, so it is the first visit to a fresh server: Streamlit used to run the files of a folder named
 # pages/ as old-style pages here (no shared sidebar, no page config) until / had been opened once.
 def test_a_deep_link_to_a_fresh_server_gets_the_shared_sidebar(page, server_url):
-    open_page(page, server_url, "rnn_lab", timeout=600)  # the server's first run imports TensorFlow
+    # The server's first run imports TensorFlow: a longer timeout.
+    open_page(page, server_url, "rnn_lab", page.get_by_text("At t = 1:"), timeout=600)
     assert page.get_by_text("Keras backend").count() == 1
     assert page.title().startswith("RNN lab"), page.title()  # each page its own browser-tab title
 
 
 def test_home_lists_the_apps(page, server_url, shots):
-    open_page(page, server_url, "")
+    open_page(page, server_url, "", page.locator('[data-testid="stMetric"]'))
     for title in ("Named entities", "Sentiment", "Translation", "Poetry", "Stock forecast"):
         assert page.get_by_text(title).count() > 0
     assert page.locator('[data-testid="stMetric"]').count() >= 9
@@ -145,7 +162,7 @@ def test_home_lists_the_apps(page, server_url, shots):
 
 def test_ner_tags_text(page, server_url, timings, require_model, shots):
     require_model("ner-en")
-    open_page(page, server_url, "ner")
+    open_page(page, server_url, "ner", button(page, "Find entities"))
     result = page.locator(MARKDOWN, has_text="Types:")
     first = act(page, button(page, "Find entities").click, result)
     warm_s = warm(page, button(page, "Find entities").click, result)
@@ -160,7 +177,7 @@ def test_ner_tags_text(page, server_url, timings, require_model, shots):
 
 def test_sentiment_scores_text(page, server_url, timings, require_model, shots):
     require_model("sentiment-en")
-    open_page(page, server_url, "sentiment")
+    open_page(page, server_url, "sentiment", button(page, "Classify"))
     result = page.locator('[data-testid="stProgress"]')
     first = act(page, button(page, "Classify").click, result)
     warm_s = warm(page, button(page, "Classify").click, result)
@@ -176,7 +193,7 @@ def test_sentiment_scores_text(page, server_url, timings, require_model, shots):
 
 def test_translation_translates(page, server_url, timings, require_model, shots):
     require_model("translation-spa-en")
-    open_page(page, server_url, "translation")
+    open_page(page, server_url, "translation", button(page, "Translate"))
     result = page.locator(MARKDOWN, has_text="¿Dónde está la biblioteca?").filter(has_text="→")
     first = act(page, button(page, "Translate").click, result)
     warm_s = warm(page, button(page, "Translate").click, result)
@@ -191,7 +208,7 @@ def test_translation_translates(page, server_url, timings, require_model, shots)
 
 def test_poetry_generates(page, server_url, timings, require_model, shots):
     name = require_model("poetry-zh", "poetry-en")
-    open_page(page, server_url, "poetry")
+    open_page(page, server_url, "poetry", button(page, "Generate"))
     if name == "poetry-zh":
         result = page.locator(MARKDOWN, has_text="。")  # a regulated quatrain ends its lines with 。
     else:
@@ -207,7 +224,7 @@ def test_poetry_generates(page, server_url, timings, require_model, shots):
 def test_stock_forecasts(page, server_url, timings, require_model, shots):
     require_model("stock")
     start = time.perf_counter()
-    open_page(page, server_url, "stock")  # the first forecast (AAPL) and its backtest run on opening
+    open_page(page, server_url, "stock", page.locator(CHART))  # AAPL's forecast and backtest run on opening
     opened = round(time.perf_counter() - start, 3)
     chart = page.locator('[data-testid="stVegaLiteChart"]')
     assert chart.count() == 1 and page.get_by_text("bokeh:AAPL: next").count() == 1
@@ -231,7 +248,7 @@ def test_stock_forecasts(page, server_url, timings, require_model, shots):
 
 
 def test_rnn_lab_plots(page, server_url, timings, shots):
-    open_page(page, server_url, "rnn_lab")
+    open_page(page, server_url, "rnn_lab", page.get_by_text("At t = 1:"))
     caption = page.get_by_text("At t = 1:")
     page.locator(CHART).first.wait_for()  # charts draw after the run ends
     assert caption.count() == 1 and page.locator(CHART).count() >= 1
@@ -262,7 +279,7 @@ def upload(page, name: str, data: bytes, result) -> None:
 def test_poetry_prints_one_verse_line_per_line_and_clears_on_switch(page, server_url, require_model, shots):
     require_model("poetry-zh")
     require_model("poetry-en")
-    open_page(page, server_url, "poetry")
+    open_page(page, server_url, "poetry", button(page, "Generate"))
     act(page, button(page, "Generate").click, page.locator(VERSE))
     lines = page.locator(VERSE).first.inner_text().strip().splitlines()
     assert len(lines) == 4 and all(line.endswith(("，", "。")) for line in lines), lines  # a quatrain, line by line
@@ -271,23 +288,25 @@ def test_poetry_prints_one_verse_line_per_line_and_clears_on_switch(page, server
     assert page.locator(VERSE).count() == 0, "the Chinese poem stays on screen after switching to English"
 
 
-def test_poetry_errors_use_the_page_labels(page, server_url, require_model):
+def test_poetry_errors_use_the_page_labels_and_clear_the_stale_poem(page, server_url, require_model):
     require_model("poetry-zh")
-    open_page(page, server_url, "poetry")
+    open_page(page, server_url, "poetry", button(page, "Generate"))
+    act(page, button(page, "Generate").click, page.locator(VERSE))  # a poem on screen, about to go stale
     box = page.get_by_label("Acrostic (藏头): one character per line")
     box.fill("春夏")
     error = page.locator(ERROR, has_text="Acrostic (藏头) has 2 characters but 七言绝句 (4 × 7) has 4 lines")
     act(page, lambda: box.press("Enter"), error)
     assert page.locator(ERROR, has_text="acrostic=").count() == 0
+    assert page.locator(VERSE).count() == 0, "the previous poem stays on screen under a refused choice"
 
 
 def test_translation_heatmap_is_sized_by_its_tokens(page, server_url, require_model, shots):
     require_model("translation-spa-en")
-    open_page(page, server_url, "translation")
+    open_page(page, server_url, "translation", button(page, "Translate"))
     act(page, button(page, "Translate").click, page.locator(CHART))  # the example: two short sentences
     chart = page.locator('[data-testid="stVegaLiteChart"]').first
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(1000)
+    page.wait_for_function(CHART_SIZED, polling="raf")  # drawn, and laid out at its final size
     box = chart.bounding_box()
     assert box["height"] >= 150 and box["width"] < 1000, box  # rows tall enough to read, not a stretched strip
     screenshot(page, shots, "translation_heatmap")
@@ -295,7 +314,7 @@ def test_translation_heatmap_is_sized_by_its_tokens(page, server_url, require_mo
 
 def test_sentiment_csv_without_a_text_column_is_refused(page, server_url, require_model):
     require_model("sentiment-en")
-    open_page(page, server_url, "sentiment")
+    open_page(page, server_url, "sentiment", button(page, "Classify"))
     page.get_by_role("tab", name="CSV file").click()  # a tab switch is not a script run
     upload(page, "numbers.csv", b"id,score\n1,5\n2,3\n",
            page.locator(ERROR, has_text="numbers.csv has no text column: its columns are id, score"))
@@ -307,11 +326,11 @@ def test_sentiment_csv_without_a_text_column_is_refused(page, server_url, requir
 def test_wrong_language_and_emoji_get_a_warning(page, server_url, require_model, shots):
     require_model("sentiment-en")
     require_model("ner-zh")
-    open_page(page, server_url, "sentiment")
+    open_page(page, server_url, "sentiment", button(page, "Classify"))
     set_text(page, "Text", "房间很干净，服务也很周到。")
     act(page, button(page, "Classify").click, page.locator(WARNING, has_text="This looks like Chinese text"))
     screenshot(page, shots, "sentiment_wrong_language")
-    open_page(page, server_url, "ner")
+    open_page(page, server_url, "ner", button(page, "Find entities"))
     act(page, page.get_by_text("Chinese (Resume NER)").click)
     set_text(page, "Text", "🎉🔥👍🏽")
     act(page, button(page, "Find entities").click, page.locator(WARNING, has_text="no letters"))

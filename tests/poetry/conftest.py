@@ -65,12 +65,20 @@ def tiny_config():
 
 
 @pytest.fixture(scope="session")
-def zh_model_dir(tmp_path_factory, poems_json) -> Path:
-    """A poem model trained for two batches, saved as ``.../poetry-zh``."""
+def zh_trained(tmp_path_factory, poems_json):
+    """A poem model trained for two batches, as ``train`` returned it (in memory, never reloaded: the
+    save/load oracle's reference), and its folder ``.../poetry-zh``."""
     from nlpsuite.tasks.poetry import PoetryTask
 
     out = tmp_path_factory.mktemp("models") / "poetry-zh"
-    PoetryTask.train(str(poems_json), _tiny_config(), out=out).save(out)
+    return PoetryTask.train(str(poems_json), _tiny_config(), out=out), out
+
+
+@pytest.fixture(scope="session")
+def zh_model_dir(zh_trained) -> Path:
+    """The poem model of ``zh_trained``, saved as ``.../poetry-zh``."""
+    task, out = zh_trained
+    task.save(out)
     return out
 
 

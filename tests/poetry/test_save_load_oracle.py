@@ -16,11 +16,9 @@ from .conftest import FIXTURES
 
 
 @pytest.fixture(scope="module")
-def trained_and_loaded(poems_json, tiny_config, tmp_path_factory):
-    out = tmp_path_factory.mktemp("poetry-oracle") / "poetry-zh"
-    trained = PoetryTask.train(str(poems_json), tiny_config(), out=out)
-    trained.save(out)
-    return trained, nlpsuite.load(out)
+def trained_and_loaded(zh_trained, zh_model_dir):
+    """The session's poem model as trained (in memory) and as reloaded from its saved folder."""
+    return zh_trained[0], nlpsuite.load(zh_model_dir)
 
 
 def test_reloaded_task_writes_the_same_seeded_poems(trained_and_loaded):

@@ -20,7 +20,8 @@ from .conftest import TINY_SETTINGS
 
 @pytest.fixture(scope="module")
 def trained_and_saved(series_csv, tmp_path_factory):
-    config = apply_overrides(StockConfig(), {**TINY_SETTINGS, "walk_forward": "false", "epochs": "3"})
+    # One epoch: the oracle needs trained (non-initial) weights and a fitted scaler, not a good model.
+    config = apply_overrides(StockConfig(), {**TINY_SETTINGS, "walk_forward": "false", "epochs": "1"})
     out = tmp_path_factory.mktemp("stock-oracle") / "stock"
     trained = StockTask.train(str(series_csv), config, out=out)
     trained.save(out)

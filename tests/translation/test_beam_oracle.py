@@ -19,6 +19,8 @@ from nlpsuite.tasks.translation.decoding import Decoder, length_normalizer
 from nlpsuite.tasks.translation.model import TranslationModel
 from nlpsuite.tasks.translation.preprocess import END_ID, START_ID
 
+from ..oracles.beam_search import reference_beam_search
+
 TARGET_VOCABULARY = 6  # PAD, UNK, START, END and two words: the decoder may emit any of them but END mid-way
 MAX_LENGTH = 4
 WIDE = 800  # more beams than outputs (781): nothing is ever pruned
@@ -170,3 +172,34 @@ def test_a_beam_of_one_is_greedy_on_untrained_models(seed):
     for alpha in (0.0, 0.6):
         one = decoder.beam_search(sources, beam_size=1, length_penalty=alpha, max_length=8)
         assert [g.tokens for g in greedy] == [b[0].tokens for b in one], alpha
+
+
+def _next_log_probs(model, source: np.ndarray):
+    """``next_log_probs`` for the reference search: a lookup in one teacher-forced call on every 3-token
+    prefix (step t of a row sees its first t tokens)."""
+    words = [t for t in range(TARGET_VOCABULARY) if t != END_ID]
+    rows = list(itertools.product(words, repeat=MAX_LENGTH - 1))
+    decoder_in = np.array([[START_ID, *row] for row in rows], "int32")
+    logits = np.asarray(model.predict_on_batch((np.repeat(source[None], len(rows), 0), decoder_in))).astype("float64")
+    log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
+    table = {row[:t]: log_probs[i, t] for i, row in enumerate(rows) for t in range(MAX_LENGTH)}
+    return table.__getitem__
+
+
+def test_beam_search_matches_a_reference_search_written_from_its_definition(setup):
+    """Beams of 1..3 against the plain-Python search of ``tests/oracles/beam_search.py``: the same k
+    hypotheses with the same log-probabilities, on sources whose outputs are also enumerated above.
+    (On this untrained model a beam that shrinks when hypotheses end happens to give the same results;
+    the trained toy model's version of this check in test_task.py is the one that catches it. Neither
+    model ever drops its greedy prefix out of the top k, so the greedy path's protection is not
+    exercised.)"""
+    rng = np.random.default_rng(2)
+    sources = np.concatenate([SOURCES, rng.integers(4, 12, (29, 4)).astype("int32")])
+    tables = [_next_log_probs(setup.model, source) for source in sources]
+    for k in (1, 2, 3):
+        results = setup.decoder.beam_search(sources, beam_size=k, length_penalty=0.0, max_length=MAX_LENGTH)
+        for table, hypotheses in zip(tables, results, strict=True):
+            reference = reference_beam_search(table, k, MAX_LENGTH, END_ID)
+            got = [(h.log_prob, tuple(h.tokens), bool(h.finished)) for h in hypotheses]
+            assert [g[1:] for g in got] == [r[1:] for r in reference], (k, got, reference)
+            np.testing.assert_allclose([g[0] for g in got], [r[0] for r in reference], atol=2e-4)

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from nlpsuite.tasks.translation.decoding import Decoder, length_normalizer
+from nlpsuite.tasks.translation.decoding import Decoder
 from nlpsuite.tasks.translation.model import TranslationModel, masked_loss
 from nlpsuite.tasks.translation.preprocess import END_ID, SubwordTokenizer, learn_vocabulary
 
@@ -58,7 +58,8 @@ def test_beam_search_returns_sorted_nbest_and_respects_lengths(model):
         assert scores == sorted(scores, reverse=True)
         for h in hypotheses:
             length = len(h.tokens) + int(h.finished)
-            assert h.score == pytest.approx(h.log_prob / length_normalizer(length, 1.0))
+            # GNMT's lp(Y) = ((5 + |Y|) / 6) ** alpha, by hand with alpha = 1 (not the implementation's own).
+            assert h.score == pytest.approx(h.log_prob / ((5 + length) / 6))
             assert END_ID not in h.tokens
     forced = decoder.beam_search(source, beam_size=2, max_length=6, min_length=6,
                                  return_attention=True)

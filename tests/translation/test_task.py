@@ -8,6 +8,7 @@ import pytest
 from nlpsuite import cli
 from nlpsuite.errors import NlpsuiteError
 
+from ..oracles.beam_search import reference_beam_search, teacher_forced_next
 from .conftest import toy_pairs
 
 
@@ -34,6 +35,23 @@ def test_beam_is_at_least_as_likely_as_greedy(toy_task):
     greedy = toy_task.decoder.greedy(batch, max_length=20)
     beam = toy_task.decoder.beam_search(batch, beam_size=3, length_penalty=0.0, max_length=20, num_results=1)
     assert all(b[0].log_prob >= g.log_prob - 1e-4 for g, b in zip(greedy, beam, strict=True))
+
+
+def test_beam_matches_the_reference_search_on_the_trained_toy_model(toy_task):
+    """On a trained model, with outputs too long to enumerate, beam search returns the hypotheses of the
+    plain-Python reference search (``tests/oracles/beam_search.py``, which asks the model only through
+    teacher-forced calls)."""
+    from nlpsuite.tasks.translation.preprocess import END_ID, START_ID, pad_batch
+
+    unseen = [s for s, _ in toy_pairs(3000, seed=99)][:40]
+    batch = pad_batch(toy_task.source_tokenizer.encode(unseen))
+    for k in (1, 2, 3):
+        results = toy_task.decoder.beam_search(batch, beam_size=k, length_penalty=0.0, max_length=20)
+        for source, hypotheses in zip(batch, results, strict=True):
+            reference = reference_beam_search(teacher_forced_next(toy_task.model, source, START_ID), k, 20, END_ID)
+            got = [(h.log_prob, tuple(h.tokens), bool(h.finished)) for h in hypotheses]
+            assert [g[1:] for g in got] == [r[1:] for r in reference], (k, got, reference)
+            np.testing.assert_allclose([g[0] for g in got], [r[0] for r in reference], atol=1e-3)
 
 
 def test_beam_size_one_equals_greedy(toy_task):
