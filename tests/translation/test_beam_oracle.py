@@ -203,3 +203,27 @@ def test_beam_search_matches_a_reference_search_written_from_its_definition(setu
             got = [(h.log_prob, tuple(h.tokens), bool(h.finished)) for h in hypotheses]
             assert [g[1:] for g in got] == [r[1:] for r in reference], (k, got, reference)
             np.testing.assert_allclose([g[0] for g in got], [r[0] for r in reference], atol=2e-4)
+
+
+def test_the_greedy_continuation_takes_the_last_live_slot_when_outranked():
+    """The step rule that makes beam search never worse than greedy, checked where it acts: two
+    prefixes outscore every child of the greedy prefix, yet its arg-max child stays live (and the
+    slot it will occupy is recorded). Random models almost never reach this case, so it is built."""
+    from nlpsuite.tasks.translation.decoding import _Step
+
+    k = 2
+    step = _Step(
+        scores=np.array([[-1.0, -2.0, -3.0, -4.0, -5.0]], "float32"),  # top 2k, then the greedy child
+        parents=np.array([[0, 0, 0, 0, 1]]),
+        tokens=np.array([[5, 6, 7, 8, 9]]),
+        greedy=np.array([4]),  # the greedy child is not among the top 2k
+        selected=np.full((1, k), -1),
+        weights=None,
+    )
+    greedy_slot = np.array([1])
+    assert step.keep(0, k, greedy_slot) == [0, 4] and greedy_slot[0] == 1
+    ended = _Step(step.scores, step.parents, np.array([[END_ID, 6, 7, 8, END_ID]]), step.greedy,
+                  step.selected, None)
+    greedy_slot = np.array([1])
+    assert ended.ended(0, k) == [0, 4]  # an END among the top k, and the greedy path's own END
+    assert ended.keep(0, k, greedy_slot) == [1, 2] and greedy_slot[0] == -1
