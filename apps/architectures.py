@@ -166,13 +166,13 @@ def _show_measurements(results: dict[str, Any]) -> None:
     left, right = st.columns(2)
     speed = [alt.Tooltip("ms_per_char:Q", format=".2f")]
     left.altair_chart(_position_chart(costs, "ms_per_char", "ms per character", "Per-character cost vs position",
-                                      speed), use_container_width=True)
+                                      speed), width="stretch")
     memory = [alt.Tooltip("state_kib:Q", format=".1f"), "peak_memory_mb"]
     right.altair_chart(_position_chart(costs, "state_kib", "state / cache per sequence (KiB)",
-                                       "Generation state vs position", memory), use_container_width=True)
+                                       "Generation state vs position", memory), width="stretch")
     budget = budget_table(results)
     if not budget.empty:
-        st.altair_chart(_budget_chart(budget), use_container_width=True)
+        st.altair_chart(_budget_chart(budget), width="stretch")
 
 
 def render_measured_tab(path: Path = RESULTS) -> None:

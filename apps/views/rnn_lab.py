@@ -6,7 +6,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from apps import ui
+from apps import architectures, ui
 from nlpsuite import lab
 
 MAX_SENTENCE = 200  # characters the gates tab reads (an LSTM step per character, computed in NumPy)
@@ -118,14 +118,21 @@ def cost_tab() -> None:
 
 def main() -> None:
     st.title(":material/science: RNN lab")
-    st.write("Three measurements, computed now with random weights rather than drawn from a table.")
-    gradients, gates, cost = st.tabs(["Vanishing gradients", "LSTM gates", "Recurrence vs. attention"])
+    st.write(
+        "Three measurements computed now with random weights, and the trained LSTM, RWKV and Transformer "
+        "compared on the same text and CPU budget (measured by `make bench`)."
+    )
+    gradients, gates, cost, trained = st.tabs(
+        ["Vanishing gradients", "LSTM gates", "Recurrence vs. attention", "Trained: LSTM vs RWKV vs Transformer"]
+    )
     with gradients:
         gradients_tab()
     with gates:
         gates_tab()
     with cost:
         cost_tab()
+    with trained:
+        architectures.render_measured_tab()
 
 
 if __name__ == "__main__":

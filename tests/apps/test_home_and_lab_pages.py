@@ -27,6 +27,9 @@ def test_rnn_lab_plots_gradients_and_gates():
     assert not at.exception
     assert not at.error
     assert "SimpleRNN" in " ".join(c.value for c in at.caption)
+    # The trained comparison's tab reads the committed bench/results/architectures.json.
+    assert "Trained: LSTM vs RWKV vs Transformer" in [tab.label for tab in at.tabs]
+    assert any("rwkv" in str(frame.value).lower() for frame in at.dataframe)
     by_label(at.text_input, "Sentence").set_value("你好, world 🎉").run()
     assert not at.exception and not at.error
     by_label(at.text_input, "Sentence").set_value("   ").run()
