@@ -23,6 +23,7 @@ LONG = ("A gripping, beautifully acted film about Paris in the spring. " * 200)[
 # Seconds an action may take: generous, since a 2-core machine may be busy with other work (a training).
 TIMEOUT = float(os.environ.get("NLPSUITE_BROWSER_TIMEOUT", 300))
 CHART = '[data-testid="stVegaLiteChart"]'
+OBSERVE_S = 30  # how long act() waits to see a run end before it falls back to its result being on screen
 MIXED = "Angela Merkel 在北京 met Путин и 東京 के साथ مرحبا 🎉🔥👍🏽 ¿Dónde está la biblioteca?"
 
 # Records when the script run started by the next action ends (a run goes running -> notRunning). A quick run
@@ -88,13 +89,26 @@ def no_traceback(page) -> None:
 
 
 def act(page, action, result=None, timeout: float = TIMEOUT) -> float:
-    """Does ``action`` and waits for the run it starts to end with ``result`` visible; returns seconds."""
+    """Does ``action`` and waits for the run it starts to end with ``result`` visible; returns seconds.
+
+    Some runs (a click right after a text area's commit, a run with nothing to compute) end without the
+    page ever showing a running state. So when a ``result`` is given, the run's observed end is only waited
+    for a while; then the result on screen with no run in progress is the condition.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate(WATCH_RUN)
     start = time.perf_counter()
     action()
-    page.wait_for_function("() => window.__run.done", timeout=timeout * 1000, polling=10)
+    observed = timeout if result is None else min(timeout, OBSERVE_S)
+    try:
+        page.wait_for_function("() => window.__run.done", timeout=observed * 1000, polling=10)
+    except PlaywrightTimeout:
+        if result is None:
+            raise
     if result is not None:
         result.first.wait_for(state="visible", timeout=timeout * 1000)
+        page.wait_for_function(IDLE, timeout=timeout * 1000, polling=50)
     elapsed = time.perf_counter() - start
     no_traceback(page)
     return round(elapsed, 3)
@@ -115,16 +129,18 @@ def open_page(page, url: str, path: str, ready, timeout: float = TIMEOUT) -> Non
 
 
 def set_text(page, label: str, text: str) -> None:
-    """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter), waiting
-    for the rerun the commit starts to end, so the next action's run is not confused with it."""
+    """Types into a text area and commits it (Streamlit takes a text area's value on Ctrl+Enter).
+
+    Waits on the commit itself (the "Press Ctrl+Enter to apply" hint goes once the value is taken), then for
+    no run in progress. Not on a run started by the commit: Streamlit 1.5x may take the value without a
+    rerun the page can observe, and the next ``act`` waits for its own run and result anyway.
+    """
     box = page.locator(f'textarea[aria-label="{label}"]')
-    if box.input_value() == text:
-        return  # an unchanged value starts no run: there would be nothing to wait for
     box.fill(text)
-    act(page, lambda: box.press("Control+Enter"))  # the watcher also sees a run too quick to poll
-    # The "Press Ctrl+Enter to apply" hint goes once the value is taken.
+    box.press("Control+Enter")
     area = page.locator('[data-testid="stTextArea"]').filter(has=box)
     area.locator('[data-testid="InputInstructions"]').wait_for(state="hidden")
+    page.wait_for_function(IDLE, timeout=TIMEOUT * 1000, polling=50)
 
 
 def choose(page, label: str, option: str, result=None) -> float:
