@@ -251,7 +251,7 @@ def test_stock_forecasts(page, server_url, timings, require_model, shots):
     warm_s = warm(page, lambda: horizon.press("ArrowLeft"), page.locator('[data-testid="stVegaLiteChart"]'))
     assert page.get_by_text("Backtest against naive, empirical quantiles and GARCH").count() == 1
     screenshot(page, shots, "stock")
-    act(page, page.get_by_text("Upload CSV").click)
+    act(page, page.get_by_text("Upload CSV").click, page.locator('[data-testid="stFileUploader"]'))
     upload = page.locator('input[type="file"]')
     # The messages name the user's file, not the server's temp copy of it.
     for name, data, message in [("wrong.csv", b"when,price\n2020-01-02,3\n2020-01-03,4\n", "wrong.csv.*date"),
