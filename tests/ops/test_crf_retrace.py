@@ -3,8 +3,10 @@
 ``_compiled`` wraps the pairwise functions in ``tf.function(reduce_retracing=True)``. Called on two `CRF`
 layer outputs with different tag counts, the second call traces with relaxed shapes and ``tf.scan``
 rejects its initial state (TensorFlow only; JAX passes): ``Input tensor ... enters the loop with shape
-(1,), but has shape (None,) after one iteration``. The test is a strict xfail: once the compile path is
-fixed it passes, the run fails, and the marker must go.
+(1,), but has shape (None,) after one iteration``. Run alone it fails; in the full suite it can pass,
+because which signature the relaxed trace gets depends on the shapes traced before it. So the xfail is
+not strict (a strict one made the suite's result depend on test order); the marker goes once the
+compile path is fixed.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ pytestmark = pytest.mark.backend_agnostic
 
 @pytest.mark.xfail(
     keras.backend.backend() == "tensorflow",  # JAX's jit retraces exactly and passes
-    strict=True,
+    strict=False,  # order-dependent: see the module docstring
     reason="tf.function(reduce_retracing=True) relaxes the tag axis and tf.scan rejects the loop state",
 )
 def test_marginals_after_a_call_with_another_tag_count():
