@@ -102,6 +102,24 @@ class PriceSeries:
     def __len__(self) -> int:
         return len(self.close)
 
+    @classmethod
+    def random_walk(cls, days: int, seed: int = 0, start_price: float = 100.0) -> PriceSeries:
+        """A synthetic series for examples and tests: a geometric random walk with 1% daily steps, one
+        calendar day apart from 2020-01-01, closes only.
+
+        Args:
+            days: number of rows.
+            seed: NumPy generator seed.
+            start_price: the scale of the prices.
+
+        Example:
+        >>> series = PriceSeries.random_walk(300)
+        >>> len(series), str(series.dates[0]), series.ohlc is None
+        (300, '2020-01-01', True)
+        """
+        steps = np.random.default_rng(seed).normal(0, 0.01, days)
+        return cls("demo", np.datetime64("2020-01-01") + np.arange(days), start_price * np.exp(np.cumsum(steps)))
+
     def log_returns(self) -> np.ndarray:
         """``log(close[t] / close[t-1])`` for t = 1..n-1."""
         return np.diff(np.log(self.close))

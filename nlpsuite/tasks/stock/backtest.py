@@ -140,8 +140,7 @@ class EmpiricalQuantileForecaster:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock.features import prepare
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> q = EmpiricalQuantileForecaster(window=100).forecast(data, np.array([250]), horizon=1)[0, 0]
     >>> bool(q[0] < q[1] < q[2]), bool(np.isclose(q[1], np.median(np.diff(data.log_price)[150:250])))
     (True, True)
@@ -186,8 +185,7 @@ class ModelForecaster:
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock.features import Scaler, prepare, windows
     >>> from nlpsuite.tasks.stock.model import build_model
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> model = build_model(lookback=20, horizon=3, quantiles=QUANTILES, units=4)
     >>> scaler = Scaler.fit(windows(data, np.arange(100, 200), 20))
     >>> forecast = ModelForecaster(model, scaler, lookback=20).forecast(data, np.array([250, 260]), horizon=3)
@@ -402,8 +400,7 @@ def collect(data: F.Prepared, origins: np.ndarray, horizon: int, forecasters: Se
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock.features import prepare
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> forecasts = collect(data, np.array([200, 298]), 2, [NaiveForecaster(), DriftForecaster()])
     >>> sorted(forecasts.quantiles), forecasts.valid.tolist()  # row 300 does not exist
     (['drift', 'naive'], [[True, True], [True, False]])
@@ -429,8 +426,7 @@ def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock.features import prepare
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> model = EmpiricalQuantileForecaster(window=100)
     >>> model.name = "model"  # score the empirical baseline as if it were the model
     >>> report = score(collect(data, np.arange(150, 290), 1, [model, NaiveForecaster()]), 1)
@@ -507,8 +503,7 @@ def full_report(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock.features import prepare
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> model = EmpiricalQuantileForecaster(window=100)
     >>> model.name = "model"  # report the empirical baseline as if it were the model
     >>> report = full_report(collect(data, np.arange(150, 290), 2, [model, NaiveForecaster()]), 2)

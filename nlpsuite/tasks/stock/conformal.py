@@ -52,8 +52,7 @@ class Recalibrated:
     >>> from nlpsuite.data.prices import PriceSeries
     >>> from nlpsuite.tasks.stock import features as F
     >>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 400)))
-    >>> data = F.prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(400), close))
+    >>> data = F.prepare(PriceSeries.random_walk(400))
     >>> inner = EmpiricalQuantileForecaster(window=50)
     >>> wrapped = Recalibrated(inner, window=100, first_origin=60, min_samples=20)
     >>> before, after = inner.forecast(data, np.array([390]), 1), wrapped.forecast(data, np.array([390]), 1)

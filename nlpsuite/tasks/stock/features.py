@@ -89,9 +89,9 @@ class Prepared:
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
-    >>> len(data), data.name, float(data.returns[0]), bool(np.allclose(np.exp(data.log_price), close))
+    >>> series = PriceSeries.random_walk(300)
+    >>> data = prepare(series)
+    >>> len(data), data.name, float(data.returns[0]), bool(np.allclose(np.exp(data.log_price), series.close))
     (300, 'demo', 0.0, True)
     """
 
@@ -224,8 +224,7 @@ def prepare(series: PriceSeries) -> Prepared:
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> bool((data.vol_fast > 0).all()), sorted(data.per_row)[:2]
     (True, ['gap', 'gap_vol_20'])
     """
@@ -259,8 +258,7 @@ def origin_scale(data: Prepared, origins: np.ndarray) -> np.ndarray:
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> bool(origin_scale(data, np.array([150]))[0] == data.vol_fast[150])
     True
     """
@@ -279,8 +277,7 @@ def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequen
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> x = windows(data, np.array([150, 200]), lookback=10, features=("return", "vol_path"))
     >>> x.shape, bool(np.isclose(x[0, -1, 0], data.returns[150] / data.vol_fast[150]))
     ((2, 10, 2), True)
@@ -360,8 +357,7 @@ def unit(data: Prepared, origins: np.ndarray, horizon: int) -> np.ndarray:
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> close = 100 * np.exp(np.cumsum(np.random.default_rng(0).normal(0, 0.01, 300)))
-    >>> data = prepare(PriceSeries("demo", np.datetime64("2020-01-01") + np.arange(300), close))
+    >>> data = prepare(PriceSeries.random_walk(300))
     >>> scale = unit(data, np.array([150]), horizon=2)
     >>> scale.shape, bool(np.isclose(scale[0, 0] ** 2, 0.97 * data.vol_fast[150] ** 2 + 0.03 * data.vol_slow[150] ** 2))
     ((1, 2), True)
