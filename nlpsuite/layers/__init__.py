@@ -2,7 +2,7 @@
 
 >>> from nlpsuite.layers import (
 ...     CRF, CRFLoss, CRFDecode, CRFAccuracy, RecurrentStack, recurrent_stack,
-...     BahdanauAttention, LuongAttention, CharEmbedding, AttentionPooling, MonotoneQuantiles,
+...     BahdanauAttention, LuongAttention, CharEmbedding, AttentionPooling, MaskedMaxPooling, MonotoneQuantiles,
 ...     RWKV, RWKVBlock, CausalTransformer,
 ... )
 """
@@ -18,6 +18,7 @@ __all__ = [
     "CausalTransformer",
     "CharEmbedding",
     "LuongAttention",
+    "MaskedMaxPooling",
     "MonotoneQuantiles",
     "RWKVBlock",
     "RecurrentStack",
@@ -28,6 +29,7 @@ from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
 from nlpsuite.layers.causal_transformer import CausalTransformer
 from nlpsuite.layers.char_embedding import CharEmbedding
 from nlpsuite.layers.crf import CRF, CRFAccuracy, CRFDecode, CRFLoss
+from nlpsuite.layers.max_pooling import MaskedMaxPooling
 from nlpsuite.layers.pooling import AttentionPooling
 from nlpsuite.layers.quantiles import MonotoneQuantiles
 from nlpsuite.layers.recurrent import RecurrentStack, recurrent_stack

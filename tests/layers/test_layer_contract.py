@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlpsuite.layers import AttentionPooling, CharEmbedding, MonotoneQuantiles
+from nlpsuite.layers import AttentionPooling, CharEmbedding, MaskedMaxPooling, MonotoneQuantiles
 
 from .harness import LayerCase, check_bad_arguments, check_config_round_trip, check_safe_mode_reload
 
@@ -15,6 +15,10 @@ RNG = np.random.default_rng(0)
 CASES = {
     "AttentionPooling": LayerCase(
         make=lambda: AttentionPooling(4, name="pool"),
+        inputs=RNG.normal(size=(2, 5, 3)).astype("float32"),
+    ),
+    "MaskedMaxPooling": LayerCase(
+        make=lambda: MaskedMaxPooling(name="max_pool"),
         inputs=RNG.normal(size=(2, 5, 3)).astype("float32"),
     ),
     "MonotoneQuantiles": LayerCase(

@@ -69,7 +69,7 @@ def test_cli_predict_reads_stdin(models_dir, tiny_task, capsys, monkeypatch):
     ("argv", "match"),
     [
         (["train", "sentiment", "--data", "missing/file.tsv"], "data file not found"),
-        (["train", "sentiment", "--data", "x", "--set", "pooling=max"], "pooling=max: choose one"),
+        (["train", "sentiment", "--data", "x", "--set", "pooling=sum"], "pooling=sum: choose one"),
         (["predict", "--model", "MODEL", "--set", "beam_size=2", "hi"], "unknown predict option"),
         (["evaluate", "--model", "MODEL", "--data", "DATA", "--split", "nope"], "no 'nope' split"),
     ],

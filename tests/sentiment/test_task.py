@@ -101,7 +101,13 @@ def test_evaluate_rejects_labels_unseen_in_training(tiny_task, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "options", [{"num_layers": 2, "cell": "lstm", "dropout": 0.2}, {"pooling": "mean"}, {}]
+    "options",
+    [
+        {"num_layers": 2, "cell": "lstm", "dropout": 0.2},
+        {"pooling": "mean"},
+        {"pooling": "max", "bidirectional": True},
+        {},
+    ],
 )
 def test_model_options_build(options):
     config = SentimentConfig(embedding_dim=4, units=6, **options)

@@ -28,8 +28,8 @@ class SentimentConfig(TaskConfig):
         units: recurrent units (per direction).
         num_layers: stacked recurrent layers.
         bidirectional: read the text in both directions.
-        pooling: ``last`` (final state), ``attention`` (masked additive attention) or ``mean``
-            (masked mean).
+        pooling: ``last`` (final state), ``attention`` (masked additive attention), ``mean``
+            (masked mean) or ``max`` (masked feature-wise maximum).
         attention_units: hidden size of the attention scorer.
         dropout: rate on embeddings, between recurrent layers and before the classifier.
         dev_fraction: share of (deduplicated) training texts held out for early stopping.
@@ -58,7 +58,7 @@ class SentimentConfig(TaskConfig):
     units: int = 256
     num_layers: int = 1
     bidirectional: bool = False
-    pooling: Literal["last", "attention", "mean"] = "last"
+    pooling: Literal["last", "attention", "mean", "max"] = "last"
     attention_units: int = 128
     dropout: float = 0.0
     dev_fraction: float = 0.05

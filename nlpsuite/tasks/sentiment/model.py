@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from nlpsuite.layers import AttentionPooling
+from nlpsuite.layers import AttentionPooling, MaskedMaxPooling
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 
@@ -49,6 +49,8 @@ def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> k
         x = AttentionPooling(config.attention_units, name="attention_pooling")(x)
     elif config.pooling == "mean":
         x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
+    elif config.pooling == "max":
+        x = MaskedMaxPooling(name="max_pooling")(x)
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, name="output_dropout")(x)
     probabilities = keras.layers.Dense(
