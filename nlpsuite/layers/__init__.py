@@ -3,7 +3,7 @@
 >>> from nlpsuite.layers import (
 ...     CRF, CRFLoss, CRFDecode, CRFAccuracy, RecurrentStack, recurrent_stack,
 ...     BahdanauAttention, LuongAttention, CharEmbedding, AttentionPooling, MaskedMaxPooling, MonotoneQuantiles,
-...     RWKV, RWKVBlock, CausalTransformer,
+...     RWKV, RWKVBlock, CausalTransformer, TokenDropout,
 ... )
 """
 
@@ -22,6 +22,7 @@ __all__ = [
     "MonotoneQuantiles",
     "RWKVBlock",
     "RecurrentStack",
+    "TokenDropout",
     "recurrent_stack",
 ]
 
@@ -34,3 +35,4 @@ from nlpsuite.layers.pooling import AttentionPooling
 from nlpsuite.layers.quantiles import MonotoneQuantiles
 from nlpsuite.layers.recurrent import RecurrentStack, recurrent_stack
 from nlpsuite.layers.rwkv import RWKV, RWKVBlock
+from nlpsuite.layers.token_dropout import TokenDropout

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlpsuite.layers import AttentionPooling, CharEmbedding, MaskedMaxPooling, MonotoneQuantiles
+from nlpsuite.layers import AttentionPooling, CharEmbedding, MaskedMaxPooling, MonotoneQuantiles, TokenDropout
 
 from .harness import LayerCase, check_bad_arguments, check_config_round_trip, check_safe_mode_reload
 
@@ -20,6 +20,12 @@ CASES = {
     "MaskedMaxPooling": LayerCase(
         make=lambda: MaskedMaxPooling(name="max_pool"),
         inputs=RNG.normal(size=(2, 5, 3)).astype("float32"),
+    ),
+    "TokenDropout": LayerCase(
+        make=lambda: TokenDropout(0.3, oov_id=1, seed=4, name="word_dropout"),
+        inputs=RNG.integers(0, 9, size=(2, 5)).astype("int32"),
+        make_bad=TokenDropout,
+        bad=[({"rate": 1.0}, "rate must be in")],
     ),
     "MonotoneQuantiles": LayerCase(
         make=lambda: MonotoneQuantiles(horizons=3, quantiles=(0.1, 0.5, 0.9), min_gap=1e-3, center_scale=0.5),

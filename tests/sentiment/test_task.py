@@ -105,7 +105,7 @@ def test_evaluate_rejects_labels_unseen_in_training(tiny_task, tmp_path):
     [
         {"num_layers": 2, "cell": "lstm", "dropout": 0.2},
         {"pooling": "mean"},
-        {"pooling": "max", "bidirectional": True},
+        {"pooling": "max", "bidirectional": True, "token_dropout": 0.2},
         {},
     ],
 )
@@ -116,7 +116,8 @@ def test_model_options_build(options):
     assert tuple(out.shape) == (2, 3)
     np.testing.assert_allclose(keras.ops.convert_to_numpy(out).sum(-1), 1.0, rtol=1e-5)
     names = [layer.name for layer in model.layers]
-    assert names[1] == "embedding" and "encoder" in names
+    assert "embedding" in names and "encoder" in names
+    assert ("token_dropout" in names) == bool(options.get("token_dropout"))
     if not options:  # the default: Embedding(vocab, 100) -> GRU(256) -> Dense(classes)
         default = build_model(20, 3, SentimentConfig())
         encoder = default.get_layer("encoder")

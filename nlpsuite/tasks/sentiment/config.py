@@ -32,6 +32,8 @@ class SentimentConfig(TaskConfig):
             (masked mean) or ``max`` (masked feature-wise maximum).
         attention_units: hidden size of the attention scorer.
         dropout: rate on embeddings, between recurrent layers and before the classifier.
+        token_dropout: while training, each token becomes ``<unk>`` with this probability (word
+            dropout, ``nlpsuite.layers.TokenDropout``).
         dev_fraction: share of (deduplicated) training texts held out for early stopping.
         dev_split: how that dev split is carved when the data has no dev file: ``random`` texts, or
             ``whole_texts`` (the share is taken of the longest 10% of texts, and training drops every
@@ -64,6 +66,7 @@ class SentimentConfig(TaskConfig):
     pooling: Literal["last", "attention", "mean", "max"] = "last"
     attention_units: int = 128
     dropout: float = 0.0
+    token_dropout: float = 0.0
     dev_fraction: float = 0.05
     dev_split: Literal["random", "whole_texts"] = "random"
     clipnorm: float = 5.0
@@ -72,4 +75,4 @@ class SentimentConfig(TaskConfig):
         super().validate()
         self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers")
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
-        self.require_fraction("dropout")
+        self.require_fraction("dropout", "token_dropout")

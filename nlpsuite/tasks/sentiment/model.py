@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from nlpsuite.layers import AttentionPooling, MaskedMaxPooling
+from nlpsuite.layers import AttentionPooling, MaskedMaxPooling, TokenDropout
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 
@@ -31,9 +31,10 @@ def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> k
     ((1, 3), 1.0)
     """
     token_ids = keras.Input((None,), dtype="int32", name="token_ids")
-    x = keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(
-        token_ids
-    )
+    ids = token_ids
+    if config.token_dropout:
+        ids = TokenDropout(config.token_dropout, seed=config.seed, name="token_dropout")(ids)
+    x = keras.layers.Embedding(vocab_size, config.embedding_dim, mask_zero=True, name="embedding")(ids)
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, name="embedding_dropout")(x)
     x = recurrent_stack(
