@@ -22,6 +22,7 @@ import keras
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config
 
 __all__ = ["BahdanauAttention", "LuongAttention"]
 
@@ -182,17 +183,8 @@ class BahdanauAttention(_EncoderDecoderAttention):
         return self._additive_scores(query, values, self.bias)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "use_bias": self.use_bias,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "bias_initializer": keras.initializers.serialize(self.bias_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "units", "use_bias", "kernel_initializer",
+                            "bias_initializer", "kernel_regularizer")
 
 
 @keras.saving.register_keras_serializable(package="nlpsuite")
@@ -290,14 +282,5 @@ class LuongAttention(_EncoderDecoderAttention):
         return scores
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "score": self.score,
-                "units": self.units,
-                "use_scale": self.use_scale,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "score", "units", "use_scale", "kernel_initializer",
+                            "kernel_regularizer")

@@ -31,6 +31,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config, layer_norm
 
 __all__ = ["CausalTransformer"]
 
@@ -122,9 +123,7 @@ class CausalTransformer(keras.layers.Layer):
             )
             for i in range(self.num_layers)
         ]
-        self.output_norm = keras.layers.LayerNormalization(
-            epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name="output_norm"
-        )
+        self.output_norm = layer_norm(self, "output_norm")
 
     @property
     def head_dim(self) -> int:
@@ -195,15 +194,5 @@ class CausalTransformer(keras.layers.Layer):
         return self.output_norm(x)[:, 0], [position + 1, *new_caches]
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "num_layers": self.num_layers,
-                "num_heads": self.num_heads,
-                "intermediate_dim": self.intermediate_dim,
-                "dropout": self.dropout,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "units", "num_layers", "num_heads", "intermediate_dim",
+                            "dropout", "layer_norm_epsilon")

@@ -15,6 +15,7 @@ import keras
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config
 
 __all__ = ["CharEmbedding"]
 
@@ -150,20 +151,8 @@ class CharEmbedding(keras.layers.Layer):
         return (*tuple(inputs_shape)[:2], self.output_dim)
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "num_chars": self.num_chars,
-                "char_dim": self.char_dim,
-                "output_dim": self.output_dim,
-                "encoder": self.encoder,
-                "kernel_size": self.kernel_size,
-                "activation": keras.activations.serialize(self.activation),
-                "dropout": self.dropout,
-                "embeddings_initializer": keras.initializers.serialize(self.embeddings_initializer),
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "num_chars", "char_dim", "output_dim", "encoder",
+                            "kernel_size", "activation", "dropout", "embeddings_initializer")
 
 
 def _validate(

@@ -30,6 +30,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config
 from nlpsuite.ops.crf import (
     FORBIDDEN_SCORE,
     crf_constraint_masks,
@@ -271,19 +272,9 @@ class CRF(keras.layers.Layer):
         return crf_pairwise_log_likelihood(potentials, tag_indices, mask)
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "num_tags": self.num_tags,
-                "constraints": self.constraints,
-                "tags": self.tags,
-                "use_boundary_transitions": self.use_boundary_transitions,
-                "transitions_initializer": keras.initializers.serialize(self.transitions_initializer),
-                "boundary_initializer": keras.initializers.serialize(self.boundary_initializer),
-                "transitions_regularizer": keras.regularizers.serialize(self.transitions_regularizer),
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "num_tags", "constraints", "tags",
+                            "use_boundary_transitions", "transitions_initializer", "boundary_initializer",
+                            "transitions_regularizer")
 
 
 @keras.saving.register_keras_serializable(package="nlpsuite")

@@ -12,6 +12,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config
 
 
 def _inverse_softplus(x: np.ndarray) -> np.ndarray:
@@ -124,15 +125,5 @@ class MonotoneQuantiles(keras.layers.Layer):
         return (features_shape[0], self.horizons, len(self.quantiles))
 
     def get_config(self) -> dict[str, Any]:
-        config = super().get_config()
-        config.update(
-            {
-                "horizons": self.horizons,
-                "quantiles": list(self.quantiles),
-                "min_gap": self.min_gap,
-                "center_scale": self.center_scale,
-                "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-                "kernel_regularizer": keras.regularizers.serialize(self.kernel_regularizer),
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "horizons", "min_gap", "center_scale", "kernel_initializer",
+                            "kernel_regularizer", quantiles=list(self.quantiles))

@@ -36,6 +36,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config, layer_norm
 
 __all__ = ["RWKV", "RWKVBlock", "wkv_output", "wkv_update"]
 
@@ -179,13 +180,10 @@ class RWKVBlock(keras.layers.Layer):
         self.num_layers = int(num_layers)
         self.layer_norm_epsilon = float(layer_norm_epsilon)
 
-        def norm(name):
-            return keras.layers.LayerNormalization(epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name=name)
-
         def dense(width, name):
             return keras.layers.Dense(width, use_bias=False, dtype=self.dtype_policy, name=name)
 
-        self.time_norm, self.channel_norm = norm("time_norm"), norm("channel_norm")
+        self.time_norm, self.channel_norm = layer_norm(self, "time_norm"), layer_norm(self, "channel_norm")
         self.key, self.value = dense(self.units, "key"), dense(self.units, "value")
         self.receptance, self.output_dense = dense(self.units, "receptance"), dense(self.units, "output")
         self.ffn_key = dense(self.hidden_units, "ffn_key")
@@ -295,17 +293,8 @@ class RWKVBlock(keras.layers.Layer):
             )
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "hidden_units": self.hidden_units,
-                "layer_index": self.layer_index,
-                "num_layers": self.num_layers,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "units", "hidden_units", "layer_index", "num_layers",
+                            "layer_norm_epsilon")
 
 
 def _initial_parameters(units: int, layer_index: int, num_layers: int) -> dict[str, np.ndarray]:
@@ -376,9 +365,7 @@ class RWKV(keras.layers.Layer):
         self.num_layers = int(num_layers)
         self.hidden_units = int(hidden_units or 4 * units)
         self.layer_norm_epsilon = float(layer_norm_epsilon)
-        self.input_norm = keras.layers.LayerNormalization(
-            epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name="input_norm"
-        )
+        self.input_norm = layer_norm(self, "input_norm")
         self.blocks = [
             RWKVBlock(
                 self.units,
@@ -391,9 +378,7 @@ class RWKV(keras.layers.Layer):
             )
             for i in range(self.num_layers)
         ]
-        self.output_norm = keras.layers.LayerNormalization(
-            epsilon=layer_norm_epsilon, dtype=self.dtype_policy, name="output_norm"
-        )
+        self.output_norm = layer_norm(self, "output_norm")
 
     @property
     def state_size(self) -> list[int]:
@@ -445,13 +430,4 @@ class RWKV(keras.layers.Layer):
         return [state[i * n : (i + 1) * n] for i in range(self.num_layers)]
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "num_layers": self.num_layers,
-                "hidden_units": self.hidden_units,
-                "layer_norm_epsilon": self.layer_norm_epsilon,
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "units", "num_layers", "hidden_units", "layer_norm_epsilon")

@@ -18,6 +18,7 @@ import keras
 from keras import ops
 
 from nlpsuite.errors import check_choice
+from nlpsuite.layers._building import layer_config
 from nlpsuite.layers.attention import BahdanauAttention, LuongAttention
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.translation.preprocess import PAD_ID
@@ -158,21 +159,9 @@ class TranslationModel(keras.Model):
         return logits
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "source_vocabulary_size": self.source_vocabulary_size,
-                "target_vocabulary_size": self.target_vocabulary_size,
-                "embedding_dim": self.embedding_dim,
-                "units": self.units,
-                "num_layers": self.num_layers,
-                "cell": self.cell,
-                "attention": self.attention_kind,
-                "attention_units": self.attention_units,
-                "dropout": self.dropout_rate,
-            }
-        )
-        return config
+        return layer_config(self, super().get_config(), "source_vocabulary_size", "target_vocabulary_size",
+                            "embedding_dim", "units", "num_layers", "cell", "attention_units",
+                            attention=self.attention_kind, dropout=self.dropout_rate)
 
 
 def masked_loss(label_smoothing: float = 0.0):
