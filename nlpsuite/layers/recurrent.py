@@ -22,12 +22,14 @@ When Keras uses cuDNN (checked by ``cudnn_ineligibility_reasons``):
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import keras
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.layers._building import layer_config
 
 __all__ = ["RecurrentStack", "cudnn_eligible", "cudnn_ineligibility_reasons", "recurrent_stack"]
 
@@ -266,24 +268,9 @@ class RecurrentStack(keras.layers.Layer):
         return output_mask
 
     def get_config(self) -> dict:
-        config = super().get_config()
-        config.update(
-            {
-                "units": self.units,
-                "num_layers": self.num_layers,
-                "cell": self.cell,
-                "bidirectional": self.bidirectional,
-                "dropout": self.dropout,
-                "return_sequences": self.return_sequences,
-                "return_state": self.return_state,
-                "merge_mode": self.merge_mode,
-                "layer_kwargs": {
-                    key: keras.saving.serialize_keras_object(value)
-                    for key, value in self.layer_kwargs.items()
-                },
-            }
-        )
-        return config
+        layer_kwargs = {key: keras.saving.serialize_keras_object(value) for key, value in self.layer_kwargs.items()}
+        return layer_config(self, super().get_config(), "units", "num_layers", "cell", "bidirectional", "dropout",
+                            "return_sequences", "return_state", "merge_mode", layer_kwargs=layer_kwargs)
 
 
 def _validate(
@@ -314,18 +301,16 @@ def _validate(
         )
 
 
-def recurrent_stack(
-    units: int,
-    num_layers: int = 1,
-    cell: str = "lstm",
-    bidirectional: bool = False,
-    dropout: float = 0.0,
-    return_sequences: bool = True,
-    merge_mode: str = "concat",
-    name: str | None = None,
-    return_state: bool = False,
-    **kwargs: Any,
-) -> RecurrentStack:
+# What the factory gives the stack itself (its own arguments, with RecurrentStack's defaults, and the base
+# layer's name and dtype); every other keyword goes to each recurrent layer.
+_STACK_ARGUMENTS = (
+    *(name for name in inspect.signature(RecurrentStack).parameters if name not in ("units", "layer_kwargs", "kwargs")),
+    "name",
+    "dtype",
+)
+
+
+def recurrent_stack(units: int, **kwargs: Any) -> RecurrentStack:
     """Builds a ``RecurrentStack`` of ``num_layers`` recurrent layers.
 
     The defaults are cuDNN-eligible. Choices that rule cuDNN out (listed by
@@ -337,17 +322,10 @@ def recurrent_stack(
 
     Args:
         units: units of every recurrent layer (per direction when bidirectional).
-        num_layers: number of stacked layers; intermediate layers always return sequences.
-        cell: ``"lstm"``, ``"gru"`` or ``"simple_rnn"``.
-        bidirectional: wrap each layer in ``keras.layers.Bidirectional``.
-        dropout: rate of the ``Dropout`` layers between recurrent layers.
-        return_sequences: whether the last layer returns every time step.
-        merge_mode: how the two directions' outputs merge (``"concat"``, ``"sum"``, ``"mul"``,
-            ``"ave"``).
-        name: name of the stack.
-        return_state: also return every layer's final states (concatenated forward/backward when
-            bidirectional): ``[outputs, *states]``.
-        **kwargs: passed to every ``LSTM``/``GRU``/``SimpleRNN`` (``dtype`` goes to the stack).
+        **kwargs: the stack's own arguments, with ``RecurrentStack``'s defaults: ``num_layers``,
+            ``cell``, ``bidirectional``, ``dropout``, ``return_sequences``, ``return_state``,
+            ``merge_mode``, and its ``name`` and ``dtype``; every other keyword is passed to every
+            ``LSTM``/``GRU``/``SimpleRNN`` (``recurrent_dropout``, ``kernel_regularizer``, ``use_cudnn``, ...).
 
     Returns:
         A ``RecurrentStack`` layer; see its docstring for call arguments and output shapes.
@@ -361,21 +339,8 @@ def recurrent_stack(
     >>> cudnn_eligible(stack)
     True
     """
-    base_kwargs = {"name": name}
-    if "dtype" in kwargs:
-        base_kwargs["dtype"] = kwargs.pop("dtype")
-    return RecurrentStack(
-        units,
-        num_layers=num_layers,
-        cell=cell,
-        bidirectional=bidirectional,
-        dropout=dropout,
-        return_sequences=return_sequences,
-        return_state=return_state,
-        merge_mode=merge_mode,
-        layer_kwargs=kwargs,
-        **base_kwargs,
-    )
+    stack_kwargs = {key: kwargs.pop(key) for key in _STACK_ARGUMENTS if key in kwargs}
+    return RecurrentStack(units, layer_kwargs=kwargs, **stack_kwargs)
 
 
 def _named(function: Any, name: str) -> bool:
