@@ -49,16 +49,10 @@ def ner_graphs(task: Any, loop_batch: int | None) -> Graphs:
         loop_batch: the batch size of the exported function (1 for LiteRT, None for any).
 
     Example:
-    >>> from nlpsuite.data.conll import Sentence
-    >>> from nlpsuite.tasks.ner import NerConfig, NerTask
-    >>> from nlpsuite.tasks.ner.model import build_model
-    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
-    >>> pre = NerPreprocessor.build([Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])],
-    ...                             scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
-    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4)
-    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> from nlpsuite.tasks.ner._examples import tiny_task
+    >>> task = tiny_task()  # an untrained English network
     >>> tag, specs = ner_graphs(task, loop_batch=None)["tag"]
-    >>> sorted(specs), sorted(tag(pre.batch([["Anna", "visited"]]).inputs))
+    >>> sorted(specs), sorted(tag(task.preprocessor.batch([["Anna", "visited"]]).inputs))
     (['casing', 'chars', 'words'], ['marginals', 'tags'])
     """
     from nlpsuite.tasks.ner import model as ner_model
@@ -82,15 +76,8 @@ def ner_attach(task: Any, functions: Mapping[str, Any]) -> None:
 
     Example:
     >>> import numpy as np
-    >>> from nlpsuite.data.conll import Sentence
-    >>> from nlpsuite.tasks.ner import NerConfig, NerTask
-    >>> from nlpsuite.tasks.ner.model import build_model
-    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
-    >>> pre = NerPreprocessor.build([Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])],
-    ...                             scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
-    >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
-    ...                    predict_jit=False)
-    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    >>> from nlpsuite.tasks.ner._examples import tiny_task
+    >>> task = tiny_task()  # an untrained English network
     >>> before = task.tag([["Anna", "visited", "Paris"]])
     >>> tag, _ = ner_graphs(task, loop_batch=None)["tag"]
     >>> calls = []

@@ -46,15 +46,10 @@ def build_model(
         word_vectors: optional ``[len(words), word_dim]`` initial word embeddings.
 
     Example:
-    >>> from nlpsuite.data.conll import Sentence
-    >>> from nlpsuite.tasks.ner import NerConfig
-    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
-    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
-    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
-    >>> config = NerConfig(word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4)
-    >>> model = build_model(config, pre)
+    >>> from nlpsuite.tasks.ner._examples import tiny_config, tiny_preprocessor
+    >>> model = build_model(tiny_config(), tiny_preprocessor())  # English, 9 tags (PER and LOC in BIOES)
     >>> sorted(input_dict(model)), model.output.shape  # the CRF output: [batch, time, tags + 1, tags]
-    (['casing', 'chars', 'words'], (None, None, 6, 5))
+    (['casing', 'chars', 'words'], (None, None, 10, 9))
     """
     config.validate()
     words = keras.Input((None,), dtype="int32", name="words")
@@ -182,16 +177,12 @@ def inference_function(model: Any, jit_compile: bool = False) -> Any:
     and CRF loops fuse), but one compilation per input shape, so feed it ``pad_batch(fixed_shapes=True)``.
 
     Example:
-    >>> from nlpsuite.data.conll import Sentence
-    >>> from nlpsuite.tasks.ner import NerConfig
-    >>> from nlpsuite.tasks.ner.preprocess import NerPreprocessor
-    >>> sentences = [Sentence(["Paris", "is", "big"], ["B-LOC", "O", "O"])]
-    >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
-    >>> model = build_model(NerConfig(word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4), pre)
-    >>> infer = inference_function(model)
-    >>> tags, marginals = infer(pre.batch([["Paris", "is"]]).inputs, with_marginals=True)
+    >>> from nlpsuite.tasks.ner._examples import tiny_task
+    >>> task = tiny_task()  # an untrained English network, 9 tags
+    >>> infer = inference_function(task.model)
+    >>> tags, marginals = infer(task.preprocessor.batch([["Paris", "is"]]).inputs, with_marginals=True)
     >>> tags.shape[0], marginals.shape[-1], bool(abs(marginals[0, :2].sum(-1) - 1).max() < 1e-5)
-    (1, 5, True)
+    (1, 9, True)
     """
 
     decode = decode_outputs

@@ -423,13 +423,8 @@ def score(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
         horizon: days ahead.
 
     Example:
-    >>> import numpy as np
-    >>> from nlpsuite.data.prices import PriceSeries
-    >>> from nlpsuite.tasks.stock.features import prepare
-    >>> data = prepare(PriceSeries.random_walk(300))
-    >>> model = EmpiricalQuantileForecaster(window=100)
-    >>> model.name = "model"  # score the empirical baseline as if it were the model
-    >>> report = score(collect(data, np.arange(150, 290), 1, [model, NaiveForecaster()]), 1)
+    >>> from nlpsuite.tasks.stock._examples import baseline_forecasts
+    >>> report = score(baseline_forecasts(horizon=1), 1)  # the empirical baseline scored as the model
     >>> sorted(report["baselines"]), round(report["by_horizon"]["1"]["mase"], 4) > 0
     (['naive'], True)
     """
@@ -500,13 +495,8 @@ def full_report(forecasts: Forecasts, horizon: int) -> dict[str, Any]:
         horizon: days ahead.
 
     Example:
-    >>> import numpy as np
-    >>> from nlpsuite.data.prices import PriceSeries
-    >>> from nlpsuite.tasks.stock.features import prepare
-    >>> data = prepare(PriceSeries.random_walk(300))
-    >>> model = EmpiricalQuantileForecaster(window=100)
-    >>> model.name = "model"  # report the empirical baseline as if it were the model
-    >>> report = full_report(collect(data, np.arange(150, 290), 2, [model, NaiveForecaster()]), 2)
+    >>> from nlpsuite.tasks.stock._examples import baseline_forecasts
+    >>> report = full_report(baseline_forecasts(horizon=2), 2)  # the empirical baseline reported as the model
     >>> report["origins"], report["first_origin"], sorted(report["by_horizon"])
     (140, '2020-05-30', ['1', '2'])
     """
