@@ -20,13 +20,14 @@ import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar, overload
 
 from nlpsuite import training
 from nlpsuite.errors import NlpsuiteError, OptionError
 
 __all__ = [
     "ASSETS_DIR",
+    "Asset",
     "CONFIG_FILE",
     "MODEL_FILE",
     "RENAMED_OPTIONS",
@@ -256,6 +257,40 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------------------- tasks
+
+AssetT = TypeVar("AssetT")
+
+
+class Asset(Generic[AssetT]):
+    """A read-only task attribute kept in ``task.assets[key]`` (what ``save_assets`` writes), declared once
+    on the task class instead of a property per asset.
+
+    Args:
+        key: the key in ``task.assets``.
+        doc: what the asset is (``help()`` shows it as the attribute's docstring).
+
+    Example:
+
+    >>> class Tagger(Task):
+    ...     labels = Asset[list]("labels", "The tag names, in the order of the model's outputs.")
+    >>> Tagger(TaskConfig(), None, {"labels": ["O", "B-PER"]}).labels
+    ['O', 'B-PER']
+    >>> Tagger.labels.__doc__
+    "The tag names, in the order of the model's outputs."
+    """
+
+    def __init__(self, key: str, doc: str = "") -> None:
+        self.key = key
+        self.__doc__ = doc
+
+    @overload
+    def __get__(self, task: None, owner: type) -> Asset[AssetT]: ...
+
+    @overload
+    def __get__(self, task: Task, owner: type) -> AssetT: ...
+
+    def __get__(self, task: Task | None, owner: type) -> Any:
+        return self if task is None else task.assets[self.key]
 
 
 class Task:

@@ -20,7 +20,7 @@ from nlpsuite.data import conll, registry
 from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.text import cjk_ratio, tokenize
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import Task
+from nlpsuite.tasks.base import Asset, Task
 from nlpsuite.tasks.ner import model as ner_model
 from nlpsuite.tasks.ner.config import NerConfig
 from nlpsuite.tasks.ner.preprocess import (
@@ -213,8 +213,8 @@ class NerTask(Task):
     >>> sentences = [Sentence(["Anna", "visited", "Paris"], ["B-PER", "O", "B-LOC"])]
     >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
     >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
-    ...                    predict_jit=False)
-    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
+    ...                    predict_jit=False)  # small widths; no XLA compile for a single predict
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})  # other examples: _examples.tiny_task()
     >>> result = task.predict(["Anna visited Rome."])[0]
     >>> result["text"], all(result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
     ('Anna visited Rome.', True)
@@ -227,9 +227,7 @@ class NerTask(Task):
     config_class: ClassVar[type] = NerConfig
     default_data: ClassVar[str] = "conll2003"
 
-    @property
-    def preprocessor(self) -> NerPreprocessor:
-        return self.assets["preprocessor"]
+    preprocessor = Asset[NerPreprocessor]("preprocessor", "Text and tags <-> model inputs, as in training.")
 
     # ------------------------------------------------------------------------------------- training
     @classmethod

@@ -17,7 +17,7 @@ from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.tokenize import Tokenizer, default_tokenizer, detect_language, pad, truncate
 from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
-from nlpsuite.tasks.base import Task, read_json
+from nlpsuite.tasks.base import Asset, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
@@ -34,21 +34,18 @@ class SentimentTask(Task):
     """A text classifier: train, evaluate, predict (optionally with token contributions), save.
 
     Example:
-    >>> from pathlib import Path
     >>> from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
-    >>> words = ["film", "plot", "cast", "story", "score", "ending"]
-    >>> rows = [f"positive\\tgreat {w}" for w in words] + [f"negative\\tdull {w}" for w in words]
-    >>> Path("reviews").mkdir()
-    >>> _ = Path("reviews/train.tsv").write_text("label\\tsentence\\n" + "\\n".join(rows) + "\\n")
+    >>> from nlpsuite.tasks.sentiment._examples import write_reviews
+    >>> data = write_reviews("reviews")  # twelve two-word reviews: "great film" positive, "dull plot" negative, ...
     >>> config = SentimentConfig(epochs=5, batch_size=4, embedding_dim=8, units=8, learning_rate=0.05,
     ...                          dev_fraction=0.25)
-    >>> task = SentimentTask.train("reviews", config)  # one line per epoch: a log, not a terminal
+    >>> task = SentimentTask.train(data, config)  # one line per epoch: a log, not a terminal
     Epoch 1/5
     ...
     >>> result = task.predict(["a great plot"], explain=True)[0]
     >>> result["label"], max(result["contributions"], key=lambda c: c["score"])["token"]
     ('positive', 'great')
-    >>> task.evaluate("reviews", split="dev")["accuracy"]
+    >>> task.evaluate(data, split="dev")["accuracy"]
     1.0
     """
 
@@ -56,20 +53,9 @@ class SentimentTask(Task):
     config_class: ClassVar[type] = SentimentConfig
     default_data: ClassVar[str] = "sst2"
 
-    @property
-    def tokenizer(self) -> Tokenizer:
-        """Text -> tokens, as in training (words, characters or jieba words)."""
-        return self.assets["tokenizer"]
-
-    @property
-    def vocab(self) -> Vocabulary:
-        """Tokens -> ids (0 padding, 1 out of vocabulary)."""
-        return self.assets["vocab"]
-
-    @property
-    def labels(self) -> list[str]:
-        """The class names, in the order of the model's outputs."""
-        return self.assets["labels"]
+    tokenizer = Asset[Tokenizer]("tokenizer", "Text -> tokens, as in training (words, characters or jieba words).")
+    vocab = Asset[Vocabulary]("vocab", "Tokens -> ids (0 padding, 1 out of vocabulary).")
+    labels = Asset[list]("labels", "The class names, in the order of the model's outputs.")
 
     # -- training
     @classmethod

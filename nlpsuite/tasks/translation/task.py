@@ -24,7 +24,7 @@ from nlpsuite.data.text_pairs import (
     split_pairs,
 )
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
-from nlpsuite.tasks.base import Task, TaskConfig
+from nlpsuite.tasks.base import Asset, Task, TaskConfig
 from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
 from nlpsuite.tasks.translation.model import ATTENTIONS, TranslationModel  # registers the class for loading
 from nlpsuite.tasks.translation.preprocess import (
@@ -162,13 +162,8 @@ class TranslationTask(Task):
         """Greedy and beam search over the model, compiled on first use."""
         return Decoder(self.model)
 
-    @property
-    def source_tokenizer(self) -> SubwordTokenizer:
-        return self.assets["source"]
-
-    @property
-    def target_tokenizer(self) -> SubwordTokenizer:
-        return self.assets["target"]
+    source_tokenizer = Asset[SubwordTokenizer]("source", "Source text <-> subword ids.")
+    target_tokenizer = Asset[SubwordTokenizer]("target", "Target text <-> subword ids.")
 
     # ------------------------------------------------------------------------------------- training
     @classmethod
