@@ -24,7 +24,7 @@ from nlpsuite import training
 from nlpsuite.data import corpus, registry
 from nlpsuite.data.script import script_warnings, with_script_warnings
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
-from nlpsuite.tasks.base import Task, TaskConfig
+from nlpsuite.tasks.base import Asset, Task, TaskConfig
 from nlpsuite.tasks.poetry import preprocess
 from nlpsuite.tasks.poetry.preprocess import CharCodec, CorpusData, PoemBatches, TextWindows
 
@@ -136,30 +136,13 @@ class PoetryTask(Task):
 
     @classmethod
     def _train(cls, data: Any, config: PoetryConfig, run: training.TrainingRun) -> PoetryTask:
-        import keras
-
         name, data_ = cls._read(data, config)
         previous = _init_model(config) if config.init_from else None
-        codec = previous.codec if previous else CharCodec.build(data_, config.max_vocab, config.min_count)
-        if codec.mode != data_.mode:
-            raise OptionError(
-                "init_from", config.init_from, f"is a {codec.mode} model but {data} is a {data_.mode} corpus"
-            )
-        if config.match_parameters:
-            from nlpsuite.tasks.poetry.sizing import units_for_parameters
-
-            units, _ = units_for_parameters(len(codec), config, config.match_parameters)
-            config = dataclasses.replace(config, units=units)
+        codec = _codec(config, name, data_, previous)
+        config = _sized(config, len(codec))
         train_batches, dev_batches = _batches(codec, data_, config)
         with run.scope():
-            model = cls._build(len(codec), config)
-            model.compile(
-                optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
-                loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                jit_compile=config.jit_compile,
-            )
-            if previous:
-                model.set_weights(previous.model.get_weights())
+            model = cls._compiled(len(codec), config, previous)
         curve = _dev_curve()
         run.callbacks = [*run.callbacks, curve]
         run.fit(model, train_batches, dev_batches, monitor="val_loss")
@@ -180,6 +163,21 @@ class PoetryTask(Task):
             dev_curve=curve.points,
         )
         return task
+
+    @classmethod
+    def _compiled(cls, vocab_size: int, config: PoetryConfig, previous: PoetryTask | None) -> Any:
+        """The network compiled for training, starting from ``previous``'s weights when continuing one."""
+        import keras
+
+        model = cls._build(vocab_size, config)
+        model.compile(
+            optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            jit_compile=config.jit_compile,
+        )
+        if previous:
+            model.set_weights(previous.model.get_weights())
+        return model
 
     @staticmethod
     def _build(vocab_size: int, config: PoetryConfig) -> Any:
@@ -271,9 +269,7 @@ class PoetryTask(Task):
         }
 
     # ---------------------------------------------------------------------------------- generation
-    @property
-    def codec(self) -> CharCodec:
-        return self.assets["codec"]
+    codec = Asset[CharCodec]("codec", "Characters <-> ids, as in training.")
 
     @property
     def generator(self) -> Any:
@@ -396,6 +392,26 @@ def _architecture_note(config: PoetryConfig) -> str:
     if config.architecture == "rwkv":
         return f"RWKV-4, {config.num_layers} blocks x {config.units} wide"
     return f"{config.architecture.upper()}, {config.num_layers} layers x {config.units} units"
+
+
+def _codec(config: PoetryConfig, data_name: str, data: CorpusData, previous: PoetryTask | None) -> CharCodec:
+    """The character codec: the continued model's (which must be of the same corpus kind), else a new one."""
+    codec = previous.codec if previous else CharCodec.build(data, config.max_vocab, config.min_count)
+    if codec.mode != data.mode:
+        raise OptionError(
+            "init_from", config.init_from, f"is a {codec.mode} model but {data_name} is a {data.mode} corpus"
+        )
+    return codec
+
+
+def _sized(config: PoetryConfig, vocab_size: int) -> PoetryConfig:
+    """``config`` with ``units`` chosen to give ``match_parameters`` parameters, when that is set."""
+    if not config.match_parameters:
+        return config
+    from nlpsuite.tasks.poetry.sizing import units_for_parameters
+
+    units, _ = units_for_parameters(vocab_size, config, config.match_parameters)
+    return dataclasses.replace(config, units=units)
 
 
 def _training_notes(
