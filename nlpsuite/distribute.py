@@ -22,7 +22,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Iterator
 from typing import Any
 
 from nlpsuite.errors import NlpsuiteError
@@ -168,9 +167,8 @@ class _SingleDevice:
         self.num_replicas_in_sync = replicas
         self.device = device
 
-    @contextlib.contextmanager
-    def scope(self) -> Iterator[None]:
-        yield
+    def scope(self) -> contextlib.AbstractContextManager:
+        return contextlib.nullcontext()
 
 
 def get_strategy(name: str = "auto") -> Any:

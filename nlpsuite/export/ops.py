@@ -13,6 +13,10 @@ import os
 from pathlib import Path
 from typing import Any
 
+from nlpsuite.errors import NlpsuiteError
+
+__all__ = ["STANDARD_ONNX_DOMAINS", "onnx_nodes", "used_ops"]
+
 STANDARD_ONNX_DOMAINS = ("", "ai.onnx")
 
 
@@ -42,7 +46,7 @@ def used_ops(path: str | os.PathLike) -> dict[str, list[str]]:
         return _litert_ops(path.read_bytes())
     if path.suffix == ".onnx":
         return _onnx_ops(path)
-    raise ValueError(f"{path}: not a .tflite or .onnx file")
+    raise NlpsuiteError(f"{path}: not a .tflite or .onnx file; pass an exported model file")
 
 
 def _litert_ops(data: bytes) -> dict[str, list[str]]:

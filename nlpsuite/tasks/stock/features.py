@@ -199,8 +199,9 @@ def per_row_features(series: PriceSeries, log_price: np.ndarray, returns: np.nda
     Example:
     >>> import numpy as np
     >>> from nlpsuite.data.prices import PriceSeries
-    >>> series = PriceSeries("demo", np.datetime64("2024-01-01") + np.arange(3), np.array([1.0, 1.1, 1.0]))
-    >>> rows = per_row_features(series, np.log(series.close), np.array([0.0, 0.1, -0.1]))
+    >>> series = PriceSeries.random_walk(3)  # closes only: no volume, so a flat volume trend
+    >>> log_price = np.log(series.close)
+    >>> rows = per_row_features(series, log_price, np.diff(log_price, prepend=log_price[0]))
     >>> sorted(rows) == sorted(["gap", *VOL_FEATURES, "volume_trend"]), rows["volume_trend"].tolist()
     (True, [0.0, 0.0, 0.0])
     """
@@ -289,7 +290,10 @@ def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequen
     if origins.size == 0:
         return np.zeros((0, lookback, len(features)), dtype=np.float32)
     if origins.min() < lookback - 1 or origins.max() >= len(data):
-        raise ValueError(f"origins must lie in [{lookback - 1}, {len(data) - 1}]")
+        raise OptionError(
+            "origins", f"{origins.min()}..{origins.max()}",
+            f"must lie in [{lookback - 1}, {len(data) - 1}] (a full lookback before, the last row at most)",
+        )
     index = origins[:, None] + np.arange(-lookback + 1, 1)[None, :]
     scale = origin_scale(data, origins)[:, None]
     feats = np.empty((len(origins), lookback, len(features)), dtype=np.float64)
