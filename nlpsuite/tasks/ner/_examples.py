@@ -25,8 +25,9 @@ def tiny_preprocessor() -> NerPreprocessor:
 
     Example:
 
-    >>> tiny_preprocessor().tags.tokens[:3]
-    ['O', 'B-PER', 'I-PER']
+    >>> tags = tiny_preprocessor().tags.tokens
+    >>> len(tags), tags[:3]
+    (9, ['O', 'B-LOC', 'I-LOC'])
     """
     return NerPreprocessor.build([SENTENCE], scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
 
