@@ -204,7 +204,8 @@ class NerTask(Task):
     Example:
 
     ``NerTask.train(data, config)`` fits one (see the package docstring for train -> save -> load). Here a
-    task is put together from a preprocessor and an untrained network, to show the shapes of the results:
+    task is put together from a preprocessor and an untrained network, to show the shapes of the results
+    (``nlpsuite.tasks.ner._examples.tiny_task()`` builds the same one for the other examples):
 
     >>> from nlpsuite.data.conll import Sentence
     >>> from nlpsuite.tasks.ner import NerConfig
@@ -214,7 +215,7 @@ class NerTask(Task):
     >>> pre = NerPreprocessor.build(sentences, scheme="BIOES", data_scheme="BIO", language="en", use_bigrams=False)
     >>> config = NerConfig(language="en", word_dim=8, char_dim=4, char_output_dim=4, casing_dim=2, units=4,
     ...                    predict_jit=False)  # small widths; no XLA compile for a single predict
-    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})  # other examples: _examples.tiny_task()
+    >>> task = NerTask(config, build_model(config, pre), {"preprocessor": pre})
     >>> result = task.predict(["Anna visited Rome."])[0]
     >>> result["text"], all(result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
     ('Anna visited Rome.', True)
