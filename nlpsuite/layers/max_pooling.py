@@ -10,9 +10,11 @@ import keras
 import numpy as np
 from keras import ops
 
+from nlpsuite.layers.pooling import SequencePooling
+
 
 @keras.saving.register_keras_serializable(package="nlpsuite")
-class MaskedMaxPooling(keras.layers.Layer):
+class MaskedMaxPooling(SequencePooling):
     """Feature-wise maximum over the unmasked time steps (BiLSTM-max pooling).
 
     ``keras.layers.GlobalMaxPooling1D`` ignores the Keras mask, so padded steps (whose recurrent
@@ -24,12 +26,12 @@ class MaskedMaxPooling(keras.layers.Layer):
         **kwargs: base layer arguments (``name``, ``dtype``).
 
     Call arguments:
-        inputs: ``[batch, time, features]``.
-        mask: optional ``[batch, time]`` boolean (taken from the inputs' Keras mask); every row
-            needs one ``True``.
+        inputs: ``[batch, time, features]``, e.g. a bidirectional encoder's outputs.
+        mask: optional ``[batch, time]`` boolean (the inputs' Keras mask by default); a ``False`` step
+            never wins the maximum, and every row needs one ``True``.
 
     Returns:
-        ``[batch, features]``.
+        ``[batch, features]``: each feature's largest value over the real steps.
 
     Example:
 
@@ -41,10 +43,6 @@ class MaskedMaxPooling(keras.layers.Layer):
     [[3.0, -1.0]]
     """
 
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.supports_masking = True
-
     def call(self, inputs: Any, mask: Any = None) -> Any:
         if mask is None:
             return ops.max(inputs, axis=1)
@@ -52,12 +50,6 @@ class MaskedMaxPooling(keras.layers.Layer):
         # The dtype's lowest value, so a padded step loses to any real one (also under float16).
         floor = ops.cast(_lowest(inputs.dtype), inputs.dtype)
         return ops.max(ops.where(real, inputs, floor), axis=1)
-
-    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
-        return None
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], input_shape[-1])
 
 
 def _lowest(dtype: Any) -> float:

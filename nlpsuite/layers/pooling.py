@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["AttentionPooling"]
+__all__ = ["AttentionPooling", "SequencePooling"]
 
 from typing import Any
 
@@ -10,8 +10,31 @@ import keras
 from keras import ops
 
 
+class SequencePooling(keras.layers.Layer):
+    """Base of the masked poolings: ``[batch, time, features]`` and its mask -> ``[batch, features]``.
+
+    Subclasses implement ``call(inputs, mask=None)``; the mask is consumed (the output has no time axis
+    left to mask), as in ``AttentionPooling`` and ``MaskedMaxPooling``.
+
+    Example:
+
+    >>> issubclass(AttentionPooling, SequencePooling), AttentionPooling().compute_output_shape((2, 5, 4))
+    (True, (2, 4))
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supports_masking = True
+
+    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
+        return None
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        return (input_shape[0], input_shape[-1])
+
+
 @keras.saving.register_keras_serializable(package="nlpsuite")
-class AttentionPooling(keras.layers.Layer):
+class AttentionPooling(SequencePooling):
     """Masked additive attention pooling: a learned weighted average of a sequence's vectors.
 
     ``score_t = v . tanh(W h_t + b)``; padded steps get no weight; the output is ``sum_t
@@ -42,7 +65,6 @@ class AttentionPooling(keras.layers.Layer):
     def __init__(self, units: int = 128, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.units = int(units)
-        self.supports_masking = True
 
     def build(self, input_shape: tuple) -> None:
         features = int(input_shape[-1])
@@ -66,12 +88,6 @@ class AttentionPooling(keras.layers.Layer):
     def call(self, inputs: Any, mask: Any = None) -> Any:
         weights = self.attention_weights(inputs, mask)
         return ops.sum(inputs * ops.expand_dims(weights, -1), axis=1)
-
-    def compute_mask(self, inputs: Any, mask: Any = None) -> None:
-        return None
-
-    def compute_output_shape(self, input_shape: tuple) -> tuple:
-        return (input_shape[0], input_shape[-1])
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "units": self.units}
