@@ -105,3 +105,21 @@ def test_garch_fit_recovers_a_persistent_process():
     assert 0.03 < fit.alpha < 0.15 and 0.8 < fit.beta < 0.97 and 3 < fit.nu < 12
     z = fit.z()
     assert z[0] < 0 == z[1] < z[2] and abs(z[0]) < 1.2816  # a unit-variance t is narrower at 10/90%
+
+
+def test_model_blended_with_garch_at_an_origin_ignores_later_prices():
+    from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster, blend_with_garch, recalibrate
+
+    series = ohlc_series()
+    original, tampered = F.prepare(series), F.prepare(tamper_after(series, 300))
+
+    def blend():  # the shape StockTask forecasts with: recalibrated forecaster, then the GARCH average
+        inner = recalibrate(EmpiricalQuantileForecaster(100), 150, LOOKBACK)
+        return blend_with_garch(inner, GarchForecaster(refit_every=20, window=200), 0.5)
+
+    origins = np.array([250, 290, 300])
+    np.testing.assert_array_equal(
+        blend().forecast(original, origins, HORIZON), blend().forecast(tampered, origins, HORIZON)
+    )
+    later = np.array([310])
+    assert not np.array_equal(blend().forecast(original, later, HORIZON), blend().forecast(tampered, later, HORIZON))

@@ -27,6 +27,7 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.combination import Blended
 from nlpsuite.tasks.stock.conformal import Recalibrated
 from nlpsuite.tasks.stock.garch import GarchForecaster
 
@@ -39,6 +40,7 @@ __all__ = [
     "SeasonalNaiveForecaster",
     "WalkForwardResult",
     "WindowBank",
+    "blend_with_garch",
     "block_starts",
     "collect",
     "full_report",
@@ -219,6 +221,22 @@ def recalibrate(forecaster: Any, window: int, lookback: int) -> Any:
     ('naive', 'Recalibrated')
     """
     return Recalibrated(forecaster, window, F.first_origin(lookback)) if window else forecaster
+
+
+def blend_with_garch(forecaster: Any, garch: Any, weight: float) -> Any:
+    """``forecaster``'s quantiles averaged with ``garch``'s, weight ``weight`` on GARCH (0 = as is).
+
+    See ``combination.Blended``; the blend keeps ``forecaster``'s name, so it is scored as the model.
+
+    Example:
+
+    >>> blend_with_garch(NaiveForecaster(), None, 0.0).name  # weight 0: the forecaster itself
+    'naive'
+    >>> blend = blend_with_garch(NaiveForecaster(), GarchForecaster(), 0.4)
+    >>> type(blend).__name__, blend.name, blend.weight
+    ('Blended', 'naive', 0.4)
+    """
+    return Blended(forecaster, garch, weight) if weight else forecaster
 
 
 def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int = 64) -> np.ndarray:
@@ -647,6 +665,7 @@ def walk_forward(
     garch_window: int = 1000,
     features: Sequence[str] = F.FEATURES,
     conformal_window: int = 0,
+    garch_weight: float = 0.0,
     seed: int = 1234,
     log: Callable[[str], None] = print,
 ) -> WalkForwardResult:
@@ -659,7 +678,8 @@ def walk_forward(
     The baselines forecast the same origins; GARCH refits on its own cadence (``garch_refit_every``
     rows of each series, 0 = no GARCH), reusing its fits across blocks. With ``conformal_window``
     the model's outer quantiles are recalibrated on the trailing origins (forecast by the current
-    model, outcomes known before the origin).
+    model, outcomes known before the origin). With ``garch_weight`` the (recalibrated) model's
+    quantiles are then averaged with GARCH's (``blend_with_garch``), as ``StockTask`` forecasts.
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -670,6 +690,10 @@ def walk_forward(
         raise OptionError("min_train", min_train, f"must be below the longest series' length ({longest} rows)")
     model, scaler = make_model(), None
     others = make_baselines(baseline_window, season, garch_refit_every, garch_window)
+    # The blend shares the baseline's GARCH, so each fit is made once for both.
+    garch = next((f for f in others if f.name == "garch"), None)
+    if garch_weight and garch is None:
+        garch = GarchForecaster(window=garch_window)
     parts: list[Forecasts] = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else np.datetime64("9999-12-31")
@@ -691,6 +715,7 @@ def walk_forward(
                 refit_samples,
             )
         forecaster = recalibrate(ModelForecaster(model, scaler, lookback), conformal_window, lookback)
+        forecaster = blend_with_garch(forecaster, garch, garch_weight)
         for data in datas:
             rows = np.arange(F.first_origin(lookback), len(data) - 1)
             in_block = rows[(data.dates[rows] >= start) & (data.dates[rows] < end)]

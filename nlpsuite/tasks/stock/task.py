@@ -24,6 +24,7 @@ from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.garch import GarchForecaster
 from nlpsuite.tasks.stock.model import build_model, compile_model
 
 __all__ = ["StockConfig", "StockTask", "feature_names", "walk_forward"]
@@ -63,6 +64,10 @@ class StockConfig(TaskConfig):
         garch_window: trailing days each GARCH fit sees.
         conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
             90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
+        garch_weight: weight of GARCH(1,1)-t's quantiles in the final forecast, averaged quantile by
+            quantile with the (recalibrated) model's (``combination.Blended``; 0 = the model alone).
+            Chosen on the saved model's dev period, before the test origins
+            (``python -m bench.stock_combination``), never on test data.
 
     Example:
     >>> config = StockConfig(lookback=20, horizon=5)
@@ -100,6 +105,7 @@ class StockConfig(TaskConfig):
     garch_refit_every: int = 20
     garch_window: int = 1000
     conformal_window: int = 1000
+    garch_weight: float = 0.0
 
     def validate(self) -> None:
         super().validate()
@@ -111,6 +117,12 @@ class StockConfig(TaskConfig):
             raise OptionError(
                 "garch_window", self.garch_window,
                 "GARCH refits every 0 (off) or more days, on a window of at least 100 days",
+            )
+        if not 0.0 <= self.garch_weight <= 1.0:
+            raise OptionError("garch_weight", self.garch_weight, "must be in [0, 1] (0 = the model alone)")
+        if self.garch_weight and not self.garch_refit_every:
+            raise OptionError(
+                "garch_weight", self.garch_weight, "needs GARCH: set garch_refit_every above 0 or garch_weight=0"
             )
         feature_names(self)
         if not 0 < self.dev_fraction < 0.5:
@@ -190,6 +202,11 @@ class StockTask(Task):
             "volatility, so the model applies to any ticker.",
             "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
         ]
+        if config.garch_weight:
+            notes.append(
+                f"Forecasts average the (recalibrated) model's quantiles with GARCH(1,1)-t's, weight "
+                f"{config.garch_weight:g} on GARCH (garch_weight, chosen on a pre-test validation period)."
+            )
         if walk is not None:
             assets["walk_forward"] = walk
             notes += [_walk_note(walk), _walk_table(walk)]
@@ -224,10 +241,12 @@ class StockTask(Task):
         config = self.config
         datas = _load(data, config.lookback, config.horizon)
         cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
-        forecasters = [
-            self.forecaster(),
-            *B.make_baselines(config.baseline_window, config.season, config.garch_refit_every, config.garch_window),
-        ]
+        baselines = B.make_baselines(
+            config.baseline_window, config.season, config.garch_refit_every, config.garch_window
+        )
+        # The model's blend reuses the baseline's GARCH fits (one fit per refit row for both).
+        garch = next((f for f in baselines if f.name == "garch"), None)
+        forecasters = [self.forecaster(garch), *baselines]
         parts = []
         for d in datas:
             rows = np.arange(F.first_origin(config.lookback), len(d) - 1)
@@ -247,6 +266,7 @@ class StockTask(Task):
             "train_end": str(cutoff) if cutoff is not None else "",
             "data": ", ".join(d.name for d in datas),
             "refits": 0,
+            "garch_weight": config.garch_weight,
             **report,
             "units": "log price (0.01 ~ 1% of the price); mase = mae / naive mae, same origins",
             "notes": [n for d in datas for n in d.series.notes],
@@ -255,10 +275,16 @@ class StockTask(Task):
             report["walk_forward_at_training"] = self.assets["walk_forward"]
         return report
 
-    def forecaster(self) -> Any:
-        """The saved model as a backtest forecaster (recalibrated when ``conformal_window > 0``)."""
-        model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), self.config.lookback)
-        return B.recalibrate(model, self.config.conformal_window, self.config.lookback)
+    def forecaster(self, garch: Any = None) -> Any:
+        """The saved model as a backtest forecaster: recalibrated when ``conformal_window > 0``, then
+        averaged with GARCH(1,1)-t's quantiles when ``garch_weight > 0`` (``garch``: a
+        ``GarchForecaster`` to share, e.g. the backtest's baseline; default a new one)."""
+        config = self.config
+        model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), config.lookback)
+        model = B.recalibrate(model, config.conformal_window, config.lookback)
+        if config.garch_weight and garch is None:
+            garch = GarchForecaster(config.garch_refit_every, config.garch_window)
+        return B.blend_with_garch(model, garch, config.garch_weight)
 
     # ---------------------------------------------------------------------------------- prediction
 
@@ -456,6 +482,7 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         garch_window=config.garch_window,
         features=feature_names(config),
         conformal_window=config.conformal_window,
+        garch_weight=config.garch_weight,
         seed=config.seed,
         **kwargs,
     )

@@ -1,0 +1,289 @@
+"""Forecast combination for the committed stock model, without retraining: model + GARCH(1,1)-t quantiles.
+
+    python -m bench.stock_combination                        # saved_models/stock on the four bundled tickers
+    python -m bench.stock_combination --model /tmp/stock --out /tmp/combination.json
+    python -m bench.stock_combination --quick                # one ticker, ~2 years, a few seconds (smoke test)
+
+Every forecaster is run once at every origin of every series (the saved model with and without its conformal
+recalibration, GARCH(1,1)-t refitted every 20 days on 1,000 days as in ``nlpsuite evaluate``, the empirical
+baseline, and an experimental HAR model of the log daily range variance), then:
+
+- **selection (validation, before the test period)**: the weight ``w`` of GARCH in
+  ``(1 - w) * model + w * GARCH`` is chosen on the model's dev period (origins from the saved ``dev_start`` to
+  ``train_end`` whose outcomes are all dated on or before ``train_end``: early stopping only, never fitted on),
+  by the mean pinball loss at h = 1 over a grid 0, 0.05, .., 1 (``combination.choose_weight``);
+- **test**: the blend with that weight is scored on the origins after ``train_end`` exactly as ``nlpsuite
+  evaluate`` scores the model (``backtest.full_report``: pinball ratio to GARCH per horizon, coverage per
+  horizon and per ticker, MASE).
+
+The test-period loss curve over the whole grid is written too, marked as a diagnostic: it shows how far the
+validation choice is from the best weight in hindsight and is never used to choose anything. Results go to
+``bench/results/stock_combination.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+RESULTS = Path(__file__).resolve().parent / "results" / "stock_combination.json"
+
+
+class Stored:
+    """Forecasts computed once per series, served by row (so wrappers can re-read them for free)."""
+
+    point = False
+
+    def __init__(self, name: str, arrays: dict[str, tuple[int, np.ndarray]]) -> None:
+        self.name = name
+        self.arrays = arrays  # series name -> (first row, [rows, horizon, 3])
+
+    def forecast(self, data: Any, origins: np.ndarray, horizon: int) -> np.ndarray:
+        first, values = self.arrays[data.name]
+        return values[np.asarray(origins) - first, :horizon]
+
+
+class HarRangeForecaster:
+    """Experimental: a HAR regression of the log daily range variance, with empirical standardised quantiles.
+
+    The daily variance proxy is ``v_t = GK_t + gap_t^2`` (Garman-Klass open-to-close range variance plus the
+    squared overnight gap; ``r_t^2`` for closes only). Every ``refit_every`` rows ``R`` it fits, by least squares
+    on the trailing ``window`` rows with ``t + 1 <= R``, ``log v[t+1] ~ 1 + log mean v over the last 1, 5 and 22
+    days at t``; ``s_t = exp(fit / 2)``. The ``h``-day quantiles at ``T`` are ``s_T * sqrt(h) * z_h`` with
+    ``z_h`` the empirical 10/50/90% quantiles of ``y_h(t) / (s_t sqrt(h))`` over the same window (``t + h <=
+    R``), which also absorbs the bias of ``exp(E log v)``.
+    """
+
+    name = "har"
+    point = False
+
+    def __init__(self, refit_every: int = 20, window: int = 1000, min_rows: int = 250) -> None:
+        self.refit_every, self.window, self.min_rows = refit_every, window, min_rows
+
+    def forecast(self, data: Any, origins: np.ndarray, horizon: int) -> np.ndarray:
+        from nlpsuite.tasks.stock import features as F
+
+        origins = np.asarray(origins, dtype=np.int64)
+        daily = F.daily_variances(data.series, data.log_price, data.returns)
+        v = data.returns**2 if data.series.ohlc is None else daily["garman_klass"] + daily["gap"] ** 2
+        v = np.maximum(v, 1e-8)
+        x = np.stack([np.ones(len(v)), *(np.log(F.trailing_mean(v, w)) for w in (1, 5, 22))], axis=1)
+        out = np.zeros((len(origins), horizon, 3))
+        refit_rows = origins - origins % self.refit_every
+        for row in np.unique(refit_rows):
+            chosen = np.flatnonzero(refit_rows == row)
+            lo = max(22, row - self.window)
+            if row - lo < self.min_rows:
+                continue
+            t = np.arange(lo, row)  # t + 1 <= row
+            beta, *_ = np.linalg.lstsq(x[t], np.log(v[t + 1]), rcond=None)
+            scale = np.exp(0.5 * x[lo : origins[chosen].max() + 1] @ beta)  # s_t for t = lo..
+            for h in range(1, horizon + 1):
+                past = np.arange(lo, row - h + 1)  # t + h <= row
+                z = (data.log_price[past + h] - data.log_price[past]) / (scale[past - lo] * np.sqrt(h))
+                out[chosen, h - 1] = scale[origins[chosen] - lo, None] * np.sqrt(h) * np.quantile(z, (0.1, 0.5, 0.9))
+        return out
+
+
+def _stored_members(task: Any, datas: list, horizon: int, log: Any, garch: tuple | None = None) -> dict[str, Stored]:
+    from nlpsuite.tasks.stock import backtest as B
+    from nlpsuite.tasks.stock import features as F
+
+    config = task.config
+    refit_every, window = garch or (config.garch_refit_every, config.garch_window)
+    raw = B.ModelForecaster(task.model, F.Scaler.from_json(task.assets["scaler"]), config.lookback)
+    members = {
+        "model_raw": raw,
+        "model": B.recalibrate(raw, config.conformal_window, config.lookback),
+        "garch": B.make_baselines(garch_refit_every=refit_every, garch_window=window)[-1],
+        "empirical": B.EmpiricalQuantileForecaster(config.baseline_window),
+        "har": HarRangeForecaster(),
+    }
+    arrays: dict[str, dict] = {name: {} for name in members}
+    first = F.first_origin(config.lookback)
+    for data in datas:
+        rows = np.arange(first, len(data) - 1)
+        for name, forecaster in members.items():
+            started = time.perf_counter()
+            arrays[name][data.name] = (first, forecaster.forecast(data, rows, horizon))
+            log(f"{data.name} {name}: {len(rows)} origins, {time.perf_counter() - started:.1f} s")
+    return {name: Stored(name, values) for name, values in arrays.items()}
+
+
+def _collect(datas: list, members: dict[str, Any], horizon: int, mask_of: Any, first: int) -> Any:
+    """``backtest.Forecasts`` of ``members`` (one must be named ``model``) at the origins ``mask_of`` picks."""
+    from nlpsuite.tasks.stock import backtest as B
+    from nlpsuite.tasks.stock import features as F
+
+    parts = []
+    for data in datas:
+        rows = np.arange(first, len(data) - 1)
+        rows = rows[mask_of(data, rows)]
+        if len(rows):
+            y, valid = F.targets(data, rows, horizon)
+            quantiles = {name: f.forecast(data, rows, horizon) for name, f in members.items()}
+            names = np.full(len(rows), data.name, dtype=object)
+            parts.append(B.Forecasts(names, data.dates[rows], y, valid, quantiles))
+    return B.Forecasts.concat(parts)
+
+
+def _headline(report: dict) -> dict:
+    keys = ("pinball_ratio_garch_h1", "pinball_ratio_garch_mean", "pinball_ratio_h1", "coverage_80_h1",
+            "coverage_80_min", "coverage_80_max", "mase_h1")
+    out = {k: round(report[k], 4) for k in keys if k in report}
+    out["pinball_h1"] = round(report["by_horizon"]["1"]["pinball"], 6)
+    out["pinball_garch_h1"] = round(report["by_horizon"]["1"]["pinball_garch"], 6)
+    out["coverage_80_by_horizon"] = [round(r["coverage_80"], 3) for r in report["by_horizon"].values()]
+    out["by_series"] = {
+        name: {
+            "pinball_ratio_garch_h1": round(part.get("pinball_ratio_garch_h1", float("nan")), 4),
+            "coverage_80_h1": round(part["coverage_80_h1"], 3),
+            "coverage_80_min": round(part["coverage_80_min"], 3),
+            "coverage_80_max": round(part["coverage_80_max"], 3),
+        }
+        for name, part in report.get("by_series", {}).items()
+    }
+    return out
+
+
+def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dict:
+    import nlpsuite
+    from nlpsuite.data import prices
+    from nlpsuite.tasks.stock import backtest as B
+    from nlpsuite.tasks.stock import features as F
+    from nlpsuite.tasks.stock.combination import WEIGHT_GRID, Blended, choose_weight
+    from nlpsuite.tasks.stock.conformal import Recalibrated
+
+    started = time.perf_counter()
+    task = nlpsuite.load(model_dir)
+    config, horizon = task.config, task.config.horizon
+    series = prices.read_many(data)
+    if quick:
+        series = [s.until(1400) for s in series[:1]]
+    datas = [F.prepare(s) for s in series]
+    train_end = np.datetime64(task.assets["training"]["train_end"], "D")
+    dev_start = np.datetime64(task.assets["training"]["dev_start"], "D")
+    if quick:  # the smoke run's series end early: a pseudo split inside them
+        train_end, dev_start = datas[0].dates[-250], datas[0].dates[-500]
+    first = F.first_origin(config.lookback)
+    stored = _stored_members(task, datas, horizon, log, garch=(60, 300) if quick else None)
+
+    def dev_rows(d: Any, rows: np.ndarray) -> np.ndarray:
+        return (d.dates[rows] >= dev_start) & (d.dates[rows] <= train_end)
+
+    def test_rows(d: Any, rows: np.ndarray) -> np.ndarray:
+        return d.dates[rows] > train_end
+
+    # ---- selection on the dev period: outcomes dated on or before train_end only
+    dev = _collect(datas, stored, horizon, dev_rows, first)
+    selection: dict[str, Any] = {"period": f"origins {dev_start}..{train_end}, outcomes <= {train_end}"}
+    per_h_weights = []
+    for h in range(1, horizon + 1):
+        known = dev.valid[:, h - 1] & _outcome_dates_ok(datas, dev, h, train_end)
+        args = (dev.y[known, h - 1], dev.quantiles["model"][known, h - 1], dev.quantiles["garch"][known, h - 1])
+        best, losses = choose_weight(*args)
+        per_h_weights.append(best)
+        if h == 1:
+            selection.update(h1_origins=int(known.sum()), weight=best, dev_pinball_by_weight=losses)
+            raw_best, _ = choose_weight(dev.y[known, 0], dev.quantiles["model_raw"][known, 0], args[2])
+            selection["weight_blend_then_conformal"] = raw_best
+            har_args = (dev.y[known, 0], dev.quantiles["har"][known, 0])
+            selection["dev_pinball_h1"] = {
+                name: float(np.mean(B.pinball(har_args[0], dev.quantiles[name][known, 0])))
+                for name in ("model", "model_raw", "garch", "har", "empirical")
+            }
+            # Three-way simplex grid (model, GARCH, HAR), step 0.1, for the experimental HAR member.
+            grid3 = [(a / 10, b / 10) for a in range(11) for b in range(11 - a)]
+            scores3 = {
+                f"{wg:.1f},{wh:.1f}": float(np.mean(B.pinball(
+                    har_args[0],
+                    (1 - wg - wh) * args[1] + wg * args[2] + wh * har_args[1],
+                )))
+                for wg, wh in grid3
+            }
+            selection["three_way_best_garch_har"] = min(scores3, key=scores3.get)
+    selection["weight_by_horizon"] = per_h_weights
+    w = selection["weight"]
+    log(f"dev: chosen GARCH weight {w} (by horizon {per_h_weights})")
+
+    # ---- test: the candidates, scored as `nlpsuite evaluate` scores the model
+    garch, model, raw, har = stored["garch"], stored["model"], stored["model_raw"], stored["har"]
+    wg3, wh3 = (float(v) for v in selection["three_way_best_garch_har"].split(","))
+    candidates = {
+        "model (committed: conformal)": model,
+        f"blend conformal model + GARCH, w={w} (dev)": Blended(model, garch, w),
+        "blend conformal model + GARCH, w=0.5 (equal)": Blended(model, garch, 0.5),
+        f"conformal of blend raw model + GARCH, w={selection['weight_blend_then_conformal']} (dev)": Recalibrated(
+            Blended(raw, garch, selection["weight_blend_then_conformal"]), config.conformal_window or 1000, first
+        ),
+        "har (experimental, alone)": har,
+        f"three-way model/GARCH/HAR {1 - wg3 - wh3:.1f}/{wg3}/{wh3} (dev)": Blended(
+            Blended(model, garch, wg3 / max(1e-9, 1 - wh3)), har, wh3
+        ),
+    }
+    results = {}
+    for label, forecaster in candidates.items():
+        members = {"model": forecaster, "garch": garch, "empirical": stored["empirical"]}
+        report = B.full_report(_collect(datas, members, horizon, test_rows, first), horizon)
+        results[label] = _headline(report)
+        log(f"test: {label}: {results[label]['pinball_ratio_garch_h1']} x GARCH at h=1, "
+            f"{results[label]['pinball_ratio_garch_mean']} mean; coverage {results[label]['coverage_80_min']}"
+            f"-{results[label]['coverage_80_max']}")
+    test = _collect(datas, {"model": model, "garch": garch}, horizon, test_rows, first)
+    ok = test.valid[:, 0]
+    hindsight = {
+        float(g): float(np.mean(B.pinball(test.y[ok, 0], (1 - g) * test.quantiles["model"][ok, 0]
+                                          + g * test.quantiles["garch"][ok, 0])))
+        / float(np.mean(B.pinball(test.y[ok, 0], test.quantiles["garch"][ok, 0])))
+        for g in WEIGHT_GRID
+    }
+    return {
+        "model": model_dir,
+        "data": data if not quick else f"{series[0].name} (quick: 1,400 rows)",
+        "quick": quick,
+        "selection_on_dev": selection,
+        "test": results,
+        "diagnostic_only_test_h1_ratio_by_weight": hindsight,
+        "seconds": round(time.perf_counter() - started, 1),
+        "load_average": os.getloadavg()[0],
+    }
+
+
+def _outcome_dates_ok(datas: list, forecasts: Any, h: int, last: np.datetime64) -> np.ndarray:
+    """Whether each origin's ``h``-day outcome is dated on or before ``last`` (pre-test outcomes only)."""
+    ok = np.zeros(len(forecasts.y), dtype=bool)
+    by_name = {d.name: d for d in datas}
+    for name, data in by_name.items():
+        at = np.flatnonzero(forecasts.series == name)
+        rows = np.searchsorted(data.dates, forecasts.dates[at])
+        ahead = np.minimum(rows + h, len(data) - 1)
+        ok[at] = (rows + h < len(data)) & (data.dates[ahead] <= last)
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.stock_combination", description=__doc__.split("\n")[0])
+    parser.add_argument("--model", default="saved_models/stock")
+    parser.add_argument("--data", default="bokeh:AAPL,bokeh:MSFT,bokeh:IBM,bokeh:GOOG")
+    parser.add_argument("--out", type=Path, default=None, help=f"JSON output (default {RESULTS}; none with --quick)")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args(argv)
+    result = run(args.model, args.data, quick=args.quick)
+    out = args.out or (None if args.quick else RESULTS)
+    if out:
+        out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        print(f"wrote {out}")
+    print(json.dumps(result["test"], indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
