@@ -245,8 +245,17 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         / float(np.mean(B.pinball(test.y[ok, 0], test.quantiles["garch"][ok, 0])))
         for g in WEIGHT_GRID
     }
+    # Where the h = 1 loss is: the median's share cannot shrink (the naive forecast is near optimal), so any
+    # gain must come from the 10% and 90% quantiles.
+    by_quantile = {
+        name: [float(np.mean(np.maximum(tau * e, (tau - 1) * e))) / 3
+               for tau, e in zip(B.QUANTILES, (test.y[ok, 0, None] - test.quantiles[name][ok, 0]).T, strict=True)]
+        for name in ("model", "garch")
+    }
     return {
         "model": model_dir,
+        "diagnostic_h1_pinball_by_quantile_10_50_90": by_quantile,
+        "diagnostic_only_oracle_h1_ratio": _oracle(datas, test, first),
         "data": data if not quick else f"{series[0].name} (quick: 1,400 rows)",
         "quick": quick,
         "selection_on_dev": selection,
@@ -255,6 +264,33 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         "seconds": round(time.perf_counter() - started, 1),
         "load_average": os.getloadavg()[0],
     }
+
+
+def _oracle(datas: list, test: Any, first: int) -> float:
+    """Infeasible ceiling (look-ahead, never a forecaster): h = 1 quantiles ``z * sqrt(v[T+1])`` from the
+    next day's own range variance ``v = GK + gap^2``, ``z`` the 10/50/90% quantiles of ``r / sqrt(v)`` over
+    the origins before the test period; as a ratio to GARCH's pinball. It bounds what a perfect range-based
+    volatility forecast could gain."""
+    from nlpsuite.tasks.stock import backtest as B
+    from nlpsuite.tasks.stock import features as F
+
+    losses, garch = [], []
+    for data in datas:
+        if data.series.ohlc is None:
+            continue
+        daily = F.daily_variances(data.series, data.log_price, data.returns)
+        sd = np.sqrt(np.maximum(daily["garman_klass"] + daily["gap"] ** 2, 1e-10))
+        at = np.flatnonzero(test.series == data.name)
+        rows = np.searchsorted(data.dates, test.dates[at])
+        keep = rows + 1 < len(data)
+        at, rows = at[keep], rows[keep]
+        past = np.arange(first, rows.min())
+        z = np.quantile(data.returns[past + 1] / sd[past + 1], B.QUANTILES)
+        losses.append(B.pinball(test.y[at, 0], sd[rows + 1, None] * z))
+        garch.append(B.pinball(test.y[at, 0], test.quantiles["garch"][at, 0]))
+    if not losses:
+        return float("nan")
+    return float(np.mean(np.concatenate(losses)) / np.mean(np.concatenate(garch)))
 
 
 def _outcome_dates_ok(datas: list, forecasts: Any, h: int, last: np.datetime64) -> np.ndarray:
