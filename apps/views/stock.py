@@ -181,7 +181,14 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
     first = metrics["by_horizon"].get("1")
     if not first:
         return []
-    return [_mae_sentence(first["mase"]), _coverage_sentence(first["coverage_80"]), *_band_sentences(first)]
+    lines = [_mae_sentence(first["mase"]), _coverage_sentence(first["coverage_80"]), *_band_sentences(first)]
+    weight = metrics.get("garch_weight") or 0.0
+    if weight:
+        lines.append(
+            f"The forecast averages the network's quantiles with GARCH's ({1 - weight:.0%} network, "
+            f"{weight:.0%} GARCH; the weight was chosen before the test period)."
+        )
+    return lines
 
 
 def forecast_csv(result: dict[str, Any]) -> str:

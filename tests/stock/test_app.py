@@ -76,3 +76,12 @@ def test_uploaded_csv_and_a_bad_one(models_dir, tiny_model, series_csv):
     assert not at.exception
     assert "no date column" in at.error[0].value
 
+
+
+def test_verdict_says_when_the_forecast_is_blended_with_garch():
+    from apps.views.stock import verdict
+
+    row = {"mase": 1.0, "coverage_80": 0.8, "pinball_ratio": 0.95, "pinball_ratio_garch": 0.98}
+    assert not any("averages" in line for line in verdict({"by_horizon": {"1": row}}))
+    blended = " ".join(verdict({"by_horizon": {"1": row}, "garch_weight": 0.4}))
+    assert "60% network, 40% GARCH" in blended and "beat" in blended
