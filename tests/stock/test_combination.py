@@ -60,3 +60,20 @@ def test_garch_weight_option_is_checked():
         StockConfig(garch_weight=-0.1).validate()
     with pytest.raises(OptionError, match="garch_refit_every above 0"):
         StockConfig(garch_weight=0.5, garch_refit_every=0).validate()
+
+
+def test_a_model_trained_with_the_garch_feature_forecasts(tmp_path):
+    from nlpsuite.tasks.stock.task import StockTask
+
+    from .conftest import write_series
+
+    path = tmp_path / "prices.csv"
+    write_series(path, n=420)
+    config = StockConfig(
+        units=4, lookback=20, horizon=2, epochs=1, jit_compile=False, walk_forward=False, patience=1,
+        train_end="2016-03-31", baseline_window=100, garch_feature=True, garch_weight=0.0,
+    )
+    task = StockTask.train(str(path), config)
+    assert task.assets["scaler"]["features"][-1] == "garch_vol"
+    forecast = task.predict([str(path)])[0]["forecast"]
+    assert len(forecast) == 2 and all(day["q10"] < day["q50"] < day["q90"] for day in forecast)

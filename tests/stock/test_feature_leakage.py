@@ -123,3 +123,16 @@ def test_model_blended_with_garch_at_an_origin_ignores_later_prices():
     )
     later = np.array([310])
     assert not np.array_equal(blend().forecast(original, later, HORIZON), blend().forecast(tampered, later, HORIZON))
+
+
+def test_optional_garch_vol_feature_ignores_later_prices():
+    series = ohlc_series()
+    origin = 330  # between refits (320, 340): the fit at 320 and the recursion through 330
+    original, tampered = F.prepare(series), F.prepare(tamper_after(series, origin))
+    origins = np.arange(F.first_origin(LOOKBACK), origin + 1)
+    a = F.windows(original, origins, LOOKBACK, ("return", "garch_vol"))
+    np.testing.assert_array_equal(a, F.windows(tampered, origins, LOOKBACK, ("return", "garch_vol")))
+    vol, other = original.per_row["garch_vol"], tampered.per_row["garch_vol"]
+    np.testing.assert_array_equal(vol[: origin + 1], other[: origin + 1])
+    assert not np.array_equal(vol[origin + 1 :], other[origin + 1 :])  # the check can fail
+    assert np.all(vol[:100] == original.vol_fast[:100]) and np.all(np.isfinite(a))

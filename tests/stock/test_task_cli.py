@@ -30,6 +30,7 @@ def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys
     assert cli.main(["evaluate", "--model", str(tiny_model), "--data", str(series_csv), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["split"] == "test" and metrics["first_origin"] > "2016-06-30"
+    assert 0 < metrics["garch_weight"] <= 1  # the default forecast averages the model with GARCH
     assert set(metrics["by_horizon"]) == {"1", "2", "3", "4", "5"}
     row = metrics["by_horizon"]["1"]
     for key in (

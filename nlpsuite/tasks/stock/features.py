@@ -22,6 +22,12 @@ volatility as ``h`` grows (see ``unit``). Per step of the window the features ar
 8. ``gap_vol_20``: ``log(vol / s_T)`` of the overnight gaps over the trailing 20 days;
 9. ``volume_trend``: mean log volume over the last 5 days minus over the last 60.
 
+Optional (``OPTIONAL_FEATURES``, not in the default set; ``StockConfig.garch_feature`` adds it):
+
+10. ``garch_vol``: ``log(g_t / s_T)``, ``g_t`` GARCH(1,1)-t's forecast made at row ``t`` of the next
+    day's volatility (``garch.conditional_vol``: fits every 20 rows on the trailing 1,000 returns,
+    the recursion run on between them; computed on first use and kept in ``per_row``).
+
 A series with closes only gets the squared daily return in place of every range estimator and a
 zero gap, so the features keep their units. Every per-row value at row ``t`` uses rows ``<= t``
 only (trailing means, never centred; ``tests/stock/test_feature_leakage.py`` changes every price
@@ -42,6 +48,8 @@ from nlpsuite.errors import OptionError
 
 __all__ = [
     "FEATURES",
+    "KNOWN_FEATURES",
+    "OPTIONAL_FEATURES",
     "Prepared",
     "Scaler",
     "daily_variances",
@@ -69,6 +77,9 @@ WINDOWS = (5, 20, 60)
 VOL_FEATURES = ("range", *(f"{e}_{w}" for e in ESTIMATORS for w in WINDOWS), "gap_vol_20")
 # The first four are the original inputs; a model saved with only those still loads (see Scaler).
 FEATURES = ("return", "vol_path", "vol_regime", "volume", "gap", *VOL_FEATURES, "volume_trend")
+# Costly ones (GARCH fits over the whole series), used only when asked for by name.
+OPTIONAL_FEATURES = ("garch_vol",)
+KNOWN_FEATURES = FEATURES + OPTIONAL_FEATURES
 CLIP = 8.0
 
 
@@ -284,9 +295,11 @@ def windows(data: Prepared, origins: np.ndarray, lookback: int, features: Sequen
     ((2, 10, 2), True)
     """
     origins = np.asarray(origins, dtype=np.int64)
-    unknown = [name for name in features if name not in FEATURES]
+    unknown = [name for name in features if name not in KNOWN_FEATURES]
     if unknown:
-        raise OptionError("features", ",".join(features), f"has unknown feature(s) {unknown}; known: {FEATURES}")
+        raise OptionError(
+            "features", ",".join(features), f"has unknown feature(s) {unknown}; known: {KNOWN_FEATURES}"
+        )
     if origins.size == 0:
         return np.zeros((0, lookback, len(features)), dtype=np.float32)
     if origins.min() < lookback - 1 or origins.max() >= len(data):
@@ -317,7 +330,11 @@ def _feature(data: Prepared, name: str, index: np.ndarray, origins: np.ndarray, 
         return np.clip(volume - volume.mean(axis=1, keepdims=True), -5.0, 5.0)
     if name == "gap":
         return np.clip(data.per_row["gap"][index] / scale, -CLIP, CLIP)
-    if name in VOL_FEATURES:
+    if name == "garch_vol" and name not in data.per_row:
+        from nlpsuite.tasks.stock.garch import conditional_vol  # garch imports this module
+
+        data.per_row[name] = conditional_vol(data)
+    if name in VOL_FEATURES or name == "garch_vol":
         return np.clip(np.log(data.per_row[name][index] / scale), -CLIP, CLIP)
     return np.clip(data.per_row[name][index], -5.0, 5.0)  # volume_trend
 

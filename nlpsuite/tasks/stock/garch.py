@@ -38,7 +38,7 @@ import numpy as np
 from nlpsuite.errors import OptionError
 from nlpsuite.tasks.stock import features as F
 
-__all__ = ["GarchFit", "GarchForecaster", "fit_garch", "one_day_variance", "quantiles"]
+__all__ = ["GarchFit", "GarchForecaster", "conditional_vol", "fit_garch", "one_day_variance", "quantiles"]
 
 QUANTILES = (0.1, 0.5, 0.9)
 # arch's optimiser is best conditioned for returns in percent.
@@ -208,6 +208,37 @@ def one_day_variance(fit: GarchFit, returns: np.ndarray, last: int) -> np.ndarra
     for k, shock in enumerate(shocks, start=1):
         variance[k] = fit.omega + fit.alpha * shock + fit.beta * variance[k - 1]
     return variance
+
+
+def conditional_vol(data: F.Prepared, refit_every: int = 20, window: int = 1000, min_returns: int = 100) -> np.ndarray:
+    """Per row ``t``: GARCH(1,1)-t's forecast, made at ``t``, of the next day's volatility (log-return units).
+
+    The same fits as ``GarchForecaster`` (every ``refit_every`` rows on the trailing ``window``
+    returns, the variance recursion run on between refits), so row ``t`` uses rows ``<= t`` only.
+    Rows before the first fit (fewer than ``min_returns`` returns) get the EWMA volatility
+    ``data.vol_fast``. The ``garch_vol`` input feature (``features.OPTIONAL_FEATURES``).
+
+    Args:
+        data: the prepared series.
+        refit_every: rows between fits.
+        window: trailing returns each fit sees.
+        min_returns: rows before the first fit.
+
+    Example:
+
+    >>> from nlpsuite.data.prices import PriceSeries
+    >>> data = F.prepare(PriceSeries.random_walk(300))
+    >>> vol = conditional_vol(data, refit_every=100, window=200)
+    >>> vol.shape, bool(vol[50] == data.vol_fast[50]), bool(0.001 < vol[250] < 0.1)
+    ((300,), True, True)
+    """
+    forecaster = GarchForecaster(refit_every, window, min_returns)
+    out = data.vol_fast.astype(np.float64).copy()
+    first = -(-min_returns // refit_every) * refit_every  # the first refit row with enough returns
+    for row in range(first, len(data), refit_every):
+        last = min(row + refit_every, len(data)) - 1
+        out[row : last + 1] = np.sqrt(one_day_variance(forecaster.fit_at(data, row), data.returns, last)) / SCALE
+    return out
 
 
 def quantiles(fit: GarchFit, returns: np.ndarray, origins: np.ndarray, horizon: int) -> np.ndarray:

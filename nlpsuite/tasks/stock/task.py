@@ -59,7 +59,11 @@ class StockConfig(TaskConfig):
         refit_samples: windows drawn per refit (half the most recent, half from the rest); 0 = all.
         baseline_window: trailing days of the empirical-quantile baseline.
         season: rows per season of the seasonal-naive baseline (5 = a trading week).
-        features: comma-separated input features (names in ``features.FEATURES``); empty = all.
+        features: comma-separated input features (names in ``features.KNOWN_FEATURES``); empty =
+            the default ones (``features.FEATURES``).
+        garch_feature: also feed the model ``garch_vol``, GARCH(1,1)-t's next-day volatility
+            forecast made at each row (``garch.conditional_vol``; GARCH fits over every series, so
+            off by default).
         garch_refit_every: rows between refits of the GARCH(1,1)-t baseline (0 = no GARCH).
         garch_window: trailing days each GARCH fit sees.
         conformal_window: trailing origins whose known outcomes recalibrate the model's 10% and
@@ -103,6 +107,7 @@ class StockConfig(TaskConfig):
     baseline_window: int = 500
     season: int = 5
     features: str = ""
+    garch_feature: bool = False
     garch_refit_every: int = 20
     garch_window: int = 1000
     conformal_window: int = 1000
@@ -387,24 +392,27 @@ def _check_walk_forward(datas: list[F.Prepared], config: StockConfig) -> None:
 
 
 def feature_names(config: StockConfig) -> tuple[str, ...]:
-    """The model's input features: ``config.features`` or, when empty, every one.
+    """The model's input features: ``config.features`` or, when empty, every default one
+    (``features.FEATURES``); ``garch_feature`` appends ``garch_vol``.
 
     Example:
     >>> feature_names(StockConfig(features="return, vol_path"))
     ('return', 'vol_path')
     >>> len(feature_names(StockConfig(features=""))) == len(F.FEATURES)
     True
+    >>> feature_names(StockConfig(features="return", garch_feature=True))
+    ('return', 'garch_vol')
     """
-    if not config.features.strip():
-        return F.FEATURES
-    names = tuple(n.strip() for n in config.features.split(",") if n.strip())
-    unknown = [n for n in names if n not in F.FEATURES]
-    if unknown or not names:
+    names = tuple(n.strip() for n in config.features.split(",") if n.strip()) or F.FEATURES
+    unknown = [n for n in names if n not in F.KNOWN_FEATURES]
+    if unknown:
         raise OptionError(
             "features", config.features,
-            f"unknown {', '.join(unknown) or 'empty list'}; choose from {', '.join(F.FEATURES)} "
-            "(comma-separated) or leave empty for all",
+            f"unknown {', '.join(unknown)}; choose from {', '.join(F.KNOWN_FEATURES)} "
+            "(comma-separated) or leave empty for all the default ones",
         )
+    if config.garch_feature and "garch_vol" not in names:
+        names = (*names, "garch_vol")
     return names
 
 
