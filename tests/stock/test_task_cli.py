@@ -24,6 +24,11 @@ def test_train_saved_everything(tiny_model):
     assert len(scaler["features"]) == len(scaler["mean"]) > 4
     card = (tiny_model / "MODEL_CARD.md").read_text()
     assert "Walk-forward backtest" in card and "2016-06-30" in card
+    # The GARCH weight was chosen on the dev period at training and saved with the config.
+    choice = json.loads((tiny_model / "assets" / "garch_weight.json").read_text())
+    config = json.loads((tiny_model / "config.json").read_text())["config"]
+    assert config["garch_weight"] == choice["garch_weight"] and choice["origins"] > 0
+    assert choice["pinball"] == min(choice["pinball_by_weight"].values()) and "garch_weight" in card
 
 
 def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys):

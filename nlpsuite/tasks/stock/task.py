@@ -24,6 +24,7 @@ from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.combination import choose_weight
 from nlpsuite.tasks.stock.garch import GarchForecaster
 from nlpsuite.tasks.stock.model import build_model, compile_model
 
@@ -70,9 +71,12 @@ class StockConfig(TaskConfig):
             90% quantiles at every forecast (``conformal.Recalibrated``; 0 = off).
         garch_weight: weight of GARCH(1,1)-t's quantiles in the final forecast, averaged quantile by
             quantile with the (recalibrated) model's (``combination.Blended``; 0 = the model alone).
-            0.35 minimises the h = 1 pinball loss of the saved model's dev period (2007 origins,
-            outcomes up to ``train_end``), a rule fixed before the test period was scored
+            0.35 minimises the h = 1 pinball loss of the committed model's dev period (2007
+            origins, outcomes up to ``train_end``), a rule fixed before the test period was scored
             (``python -m bench.stock_combination``); test scores never chose it.
+        choose_garch_weight: at training, replace ``garch_weight`` by the weight (0, 0.05, .., 1)
+            with the lowest h = 1 pinball loss on the new model's own dev period (the same rule; kept
+            in ``assets/garch_weight.json`` and the saved config). Off = use ``garch_weight`` as given.
 
     Example:
     >>> config = StockConfig(lookback=20, horizon=5)
@@ -113,6 +117,7 @@ class StockConfig(TaskConfig):
     conformal_window: int = 1000
     # Chosen on the saved model's 2007 dev period at h = 1 (bench/results/stock_combination.json).
     garch_weight: float = 0.35
+    choose_garch_weight: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -196,6 +201,10 @@ class StockTask(Task):
         if config.walk_forward:
             _check_walk_forward(datas, config)  # before the final fit, not after it
         model, scaler, split = _fit_final(datas, config, run)
+        choice = None
+        if config.choose_garch_weight and config.garch_refit_every:
+            choice = _choose_garch_weight(datas, config, model, scaler, np.datetime64(split["dev_start"]))
+            config = dataclasses.replace(config, garch_weight=choice["garch_weight"])
         walk = _run_walk_forward(datas, config) if config.walk_forward else None
         names = [d.name for d in datas]
         assets = {
@@ -209,10 +218,17 @@ class StockTask(Task):
             "volatility, so the model applies to any ticker.",
             "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
         ]
-        if config.garch_weight:
+        if choice is not None:
+            assets["garch_weight"] = choice
+        if config.garch_weight or choice is not None:
+            chosen = (
+                f"chosen on the dev period's {choice['origins']} h=1 outcomes, pinball {choice['pinball']:.5f} "
+                f"vs the model's {choice['pinball_model']:.5f} and GARCH's {choice['pinball_garch']:.5f}"
+                if choice is not None else "set by hand"
+            )
             notes.append(
                 f"Forecasts average the (recalibrated) model's quantiles with GARCH(1,1)-t's, weight "
-                f"{config.garch_weight:g} on GARCH (garch_weight, chosen on a pre-test validation period)."
+                f"{config.garch_weight:g} on GARCH (garch_weight, {chosen})."
             )
         if walk is not None:
             assets["walk_forward"] = walk
@@ -471,6 +487,42 @@ def _fit_final(
         "dev_start": str(dev_start),
     }
     return model, scaler, split
+
+
+def _choose_garch_weight(
+    datas: list[F.Prepared], config: StockConfig, model: Any, scaler: F.Scaler, dev_start: np.datetime64
+) -> dict[str, Any]:
+    """``garch_weight`` with the lowest h = 1 pinball loss on the dev origins (outcomes up to ``train_end``).
+
+    The dev period only decided when to stop training, so the model was never fitted on these
+    outcomes; none of them is a test outcome.
+    """
+    cutoff = _parse_date(config.train_end, "train_end")
+    forecaster = B.ModelForecaster(model, scaler, config.lookback)
+    forecaster = B.recalibrate(forecaster, config.conformal_window, config.lookback)
+    garch = GarchForecaster(config.garch_refit_every, config.garch_window)
+    ys, ours, theirs = [], [], []
+    for data in datas:
+        rows = np.arange(F.first_origin(config.lookback), len(data) - 1)
+        known = data.dates[rows + 1] <= cutoff if cutoff is not None else np.ones(len(rows), bool)
+        rows = rows[(data.dates[rows] >= dev_start) & known]
+        if len(rows):
+            ys.append(F.targets(data, rows, 1)[0][:, 0])
+            ours.append(forecaster.forecast(data, rows, 1)[:, 0])
+            theirs.append(garch.forecast(data, rows, 1)[:, 0])
+    if not ys:
+        return {"garch_weight": 0.0, "origins": 0, "pinball": float("nan"), "pinball_model": float("nan"),
+                "pinball_garch": float("nan")}
+    y, ours, theirs = np.concatenate(ys), np.concatenate(ours), np.concatenate(theirs)
+    weight, losses = choose_weight(y, ours, theirs)
+    return {
+        "garch_weight": weight,
+        "origins": int(len(y)),
+        "pinball": losses[weight],
+        "pinball_model": losses[0.0],
+        "pinball_garch": losses[1.0],
+        "pinball_by_weight": losses,
+    }
 
 
 def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) -> Any:
