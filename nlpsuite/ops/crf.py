@@ -342,7 +342,9 @@ def _forward_scan(potentials, mask, tag_indices=None):
         summed = ops.logsumexp(alpha[:, :, None] + psi, axis=1)
         alpha_next = ops.where(first[:, None], psi[:, 0, :], summed)
         alpha_next = ops.where(valid[:, None], alpha_next, alpha)
-        flat = ops.reshape(psi, (-1, num_tags * num_tags))
+        # The batch size, not -1: where a relaxed trace left num_tags unknown, -1 would also hide
+        # a known batch size, and tf.scan rejects a carry less specific than its initial value.
+        flat = ops.reshape(psi, (batch, num_tags * num_tags))
         gold = _gather_rows(flat, previous * num_tags + tag)
         score = score + ops.where(valid, gold, ops.zeros_like(gold))
         previous = ops.where(valid, tag, previous)
@@ -518,7 +520,7 @@ def crf_pairwise_nbest_decode(potentials, mask, n_best: int):
         delta, _ = carry  # [batch, num_tags, n_best]
         psi, valid, first = xs
         candidates = delta[:, :, :, None] + psi[:, :, None, :]  # [b, i, r, j]
-        candidates = ops.reshape(candidates, (-1, num_tags * n_best, num_tags))
+        candidates = ops.reshape(candidates, (batch, num_tags * n_best, num_tags))  # batch: see _forward_scan
         candidates = ops.transpose(candidates, (0, 2, 1))  # [b, j, i*r]
         best, pointers = ops.top_k(candidates, n_best, sorted=True)
         pointers = ops.cast(pointers, "int32")
@@ -532,11 +534,11 @@ def crf_pairwise_nbest_decode(potentials, mask, n_best: int):
     xs = (_time_major(potentials), _time_major(mask), _time_major(is_first))
     (delta, _), (_, pointers) = _scan(forward, init, xs)
 
-    final_scores, final_slots = ops.top_k(ops.reshape(delta, (-1, num_tags * n_best)), n_best)
+    final_scores, final_slots = ops.top_k(ops.reshape(delta, (batch, num_tags * n_best)), n_best)
     final_slots = ops.cast(final_slots, "int32")
 
     def backward(next_slot, next_pointers):
-        flat = ops.reshape(next_pointers, (-1, num_tags * n_best))
+        flat = ops.reshape(next_pointers, (batch, num_tags * n_best))
         return ops.take_along_axis(flat, next_slot, axis=1)
 
     shifted = _shift_left(pointers, identity)
