@@ -39,6 +39,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.ops.buckets import BucketedXla
 
 __all__ = [
     "FORBIDDEN_SCORE",
@@ -232,7 +233,9 @@ def _no_steps(sequences) -> bool:
     return shape is not None and len(shape) > 1 and shape[1] == 0
 
 
-def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
+def _compiled(
+    *static_argnames: str, lengths: str | None = None, steps: Sequence[str] = ()
+) -> Callable[[Callable], Callable]:
     """Compiles a function per input signature: `tf.function` on TensorFlow, `jax.jit` on JAX.
 
     Called eagerly, a scan is slow on both: TensorFlow runs its while-loop op by op (seconds per
@@ -240,6 +243,12 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
     new step closures). Compiled functions are cached per shape, so eager decoding costs one trace.
     Inside an outer ``tf.function``/``jit`` (``model.fit``) the inner one is simply inlined.
     The first argument of a wrapped function is ``[batch, time, ...]``.
+
+    On TensorFlow a function that names its ``lengths`` argument (the tfa-style unary functions,
+    whose every step past a row's length is ignored) is compiled by XLA once per padded bucket
+    (`nlpsuite.ops.buckets.BucketedXla`, with ``steps`` its other ``[batch, time]`` arguments):
+    XLA runs the scans several times faster than a graph, and the buckets bound its compilations.
+    The others use one shape-relaxed graph (``reduce_retracing``) for every shape.
     """
 
     def wrap(fn: Callable) -> Callable:
@@ -258,10 +267,11 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
                 else:
                     import tensorflow as tf
 
-                    compiled[backend] = tf.function(fn, reduce_retracing=True, autograph=False)
+                    relaxed = tf.function(fn, reduce_retracing=True, autograph=False)
+                    compiled[backend] = relaxed if lengths is None else BucketedXla(fn, relaxed, steps, lengths)
             return compiled[backend](*args, **kwargs)
 
-        wrapper.compiled_by_backend = compiled  # the tf.function / jax.jit objects, for trace counts
+        wrapper.compiled_by_backend = compiled  # the tf.function / BucketedXla / jax.jit objects, for trace counts
         return wrapper
 
     return wrap
@@ -615,7 +625,8 @@ def _unary_inputs(inputs, sequence_lengths):
         raise NlpsuiteError(
             f"crf: `inputs`/`potentials` must be [batch, max_seq_len, num_tags], got shape {tuple(inputs.shape)}."
         )
-    lengths = ops.cast(ops.convert_to_tensor(sequence_lengths), "int32")
+    # A length past the time axis means the whole axis (as in `sequence_mask`), and reads no step past it.
+    lengths = ops.minimum(ops.cast(ops.convert_to_tensor(sequence_lengths), "int32"), ops.shape(inputs)[1])
     return inputs, lengths, sequence_mask(lengths, ops.shape(inputs)[1])
 
 
@@ -716,7 +727,7 @@ def _no_time_steps(inputs) -> bool:
     return inputs.shape[1] == 0
 
 
-@_compiled()
+@_compiled(lengths="sequence_lengths", steps=("tag_indices",))
 def _unary_log_likelihood(inputs, tag_indices, sequence_lengths, transition_params, start, end):
     inputs, lengths, mask = _unary_inputs(inputs, sequence_lengths)
     if _no_time_steps(inputs):
@@ -772,7 +783,7 @@ def crf_log_likelihood(
     return log_likelihood, transition_params
 
 
-@_compiled()
+@_compiled(lengths="sequence_length")
 def _unary_decode(potentials, transition_params, sequence_length, start, end):
     inputs, lengths, mask = _unary_inputs(potentials, sequence_length)
     batch = ops.shape(inputs)[0]
@@ -1041,7 +1052,7 @@ def crf_marginals(
     return crf_pairwise_marginals(pairwise, mask)
 
 
-@_compiled()
+@_compiled(lengths="sequence_lengths")
 def _unary_log_norm(inputs, sequence_lengths, transition_params):
     inputs, lengths, _ = _unary_inputs(inputs, sequence_lengths)
     if _no_time_steps(inputs):
