@@ -131,9 +131,9 @@ class BucketedXla:
         bound.apply_defaults()
         arguments = {name: None if v is None else ops.convert_to_tensor(v) for name, v in bound.arguments.items()}
         first = arguments[self._first]
-        batch, time = first.shape[:2]
-        if not self._paddable(arguments, batch, time):
+        if len(first.shape) < 2 or not self._paddable(arguments, *first.shape[:2]):
             return self._fallback(*args, **kwargs)  # mismatched shapes: the caller's own error
+        batch, time = first.shape[:2]
         padded = self._padded(arguments, bucket_size(batch), bucket_size(time), time)
         signature = tuple(None if t is None else (tuple(t.shape), t.dtype.name) for t in padded.values())
         self._calls[signature] += 1
@@ -169,7 +169,7 @@ class BucketedXla:
 
     def _paddable(self, arguments: dict, batch: int, time: int) -> bool:
         batch_major = [arguments[name] for name in (*self._steps, self._lengths)]
-        if any(t is None or t.shape[0] != batch for t in batch_major):
+        if any(t is None or len(t.shape) == 0 or t.shape[0] != batch for t in batch_major):
             return False
         return all(len(arguments[name].shape) == 2 and arguments[name].shape[1] >= time for name in self._steps)
 
