@@ -127,9 +127,12 @@ class BucketedXla:
         return self._compiled.experimental_get_tracing_count()
 
     def __call__(self, *args, **kwargs):
+        import tensorflow as tf
+
         bound = self._signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        arguments = {name: None if v is None else ops.convert_to_tensor(v) for name, v in bound.arguments.items()}
+        # tf's own conversion: it reads Keras and tf variables as tensors an outer tape has watched.
+        arguments = {name: None if v is None else tf.convert_to_tensor(v) for name, v in bound.arguments.items()}
         first = arguments[self._first]
         if len(first.shape) < 2 or not self._paddable(arguments, *first.shape[:2]):
             return self._fallback(*args, **kwargs)  # mismatched shapes: the caller's own error

@@ -78,3 +78,20 @@ def test_one_compilation_per_bucket():
     want = compiled.__wrapped__(x, lengths, trans).numpy()
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
     assert got.shape == (6,) and got[0] == 0.0
+
+
+def test_variables_get_their_gradients_through_the_xla_path():
+    import tensorflow as tf
+
+    (x, trans, start, end), tags, lengths = _case("float32", seed=2)
+    variables = [tf.Variable(trans), keras.Variable(start), keras.Variable(end)]
+    want = _values_and_gradients(
+        lambda t, s, e: crf_ops._unary_log_likelihood.__wrapped__(x, tags, lengths, t, s, e), [trans, start, end]
+    )
+    for _ in range(2):  # the relaxed graph, then XLA
+        with tf.GradientTape() as tape:
+            ll = crf_log_likelihood(x, tags, lengths, *variables)[0]
+            loss = tf.reduce_sum(ll * tf.range(1.0, 5.0))
+        got = [ll.numpy()] + [g.numpy() for g in tape.gradient(loss, variables)]
+        for g, w in zip(got, want, strict=True):
+            np.testing.assert_allclose(g, w, rtol=1e-5, atol=1e-5)
