@@ -89,8 +89,8 @@ class BucketedXla:
     Args:
         fn: the function to compile.
         fallback: called instead (same arguments) for a bucket's first ``CALLS_BEFORE_COMPILING`` calls.
-        steps: names of the other ``[batch, time]`` arguments (e.g. gold tags; longer ones are cut
-            to the time axis of the first argument, as ``fn`` would).
+        steps: names of the other ``[batch, time]`` arguments, integers (e.g. gold tags; longer
+            ones are cut to the time axis of the first argument, as ``fn`` would).
         lengths: name of the ``[batch]`` integer sequence lengths argument.
 
     Call arguments:
@@ -179,8 +179,8 @@ class BucketedXla:
     def _padded(self, arguments: dict, batch: int, time: int, true_time: int) -> dict:
         padded = dict(arguments)
         padded[self._first] = _pad(arguments[self._first], batch, time)
-        for name in self._steps:
-            padded[name] = _pad(arguments[name][:, :true_time], batch, time)
+        for name in self._steps:  # integer labels (int32 whatever they came as: one signature fewer)
+            padded[name] = _pad(ops.cast(arguments[name][:, :true_time], "int32"), batch, time)
         # Lengths past the time axis mean the whole axis, as they do unpadded; padded rows are empty.
         padded[self._lengths] = _pad(ops.minimum(ops.cast(arguments[self._lengths], "int32"), true_time), batch)
         return padded
