@@ -39,6 +39,7 @@ import numpy as np
 from keras import ops
 
 from nlpsuite.errors import NlpsuiteError
+from nlpsuite.ops.buckets import BucketedXla
 
 __all__ = [
     "FORBIDDEN_SCORE",
@@ -232,7 +233,9 @@ def _no_steps(sequences) -> bool:
     return shape is not None and len(shape) > 1 and shape[1] == 0
 
 
-def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
+def _compiled(
+    *static_argnames: str, lengths: str | None = None, steps: Sequence[str] = ()
+) -> Callable[[Callable], Callable]:
     """Compiles a function per input signature: `tf.function` on TensorFlow, `jax.jit` on JAX.
 
     Called eagerly, a scan is slow on both: TensorFlow runs its while-loop op by op (seconds per
@@ -240,6 +243,12 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
     new step closures). Compiled functions are cached per shape, so eager decoding costs one trace.
     Inside an outer ``tf.function``/``jit`` (``model.fit``) the inner one is simply inlined.
     The first argument of a wrapped function is ``[batch, time, ...]``.
+
+    On TensorFlow a function that names its ``lengths`` argument (the tfa-style unary functions,
+    whose every step past a row's length is ignored) is compiled by XLA once per padded bucket
+    (`nlpsuite.ops.buckets.BucketedXla`, with ``steps`` its other ``[batch, time]`` arguments):
+    XLA runs the scans several times faster than a graph, and the buckets bound its compilations.
+    The others use one shape-relaxed graph (``reduce_retracing``) for every shape.
     """
 
     def wrap(fn: Callable) -> Callable:
@@ -258,10 +267,11 @@ def _compiled(*static_argnames: str) -> Callable[[Callable], Callable]:
                 else:
                     import tensorflow as tf
 
-                    compiled[backend] = tf.function(fn, reduce_retracing=True, autograph=False)
+                    relaxed = tf.function(fn, reduce_retracing=True, autograph=False)
+                    compiled[backend] = relaxed if lengths is None else BucketedXla(fn, relaxed, steps, lengths)
             return compiled[backend](*args, **kwargs)
 
-        wrapper.compiled_by_backend = compiled  # the tf.function / jax.jit objects, for trace counts
+        wrapper.compiled_by_backend = compiled  # the tf.function / BucketedXla / jax.jit objects, for trace counts
         return wrapper
 
     return wrap
@@ -342,7 +352,9 @@ def _forward_scan(potentials, mask, tag_indices=None):
         summed = ops.logsumexp(alpha[:, :, None] + psi, axis=1)
         alpha_next = ops.where(first[:, None], psi[:, 0, :], summed)
         alpha_next = ops.where(valid[:, None], alpha_next, alpha)
-        flat = ops.reshape(psi, (-1, num_tags * num_tags))
+        # The batch size, not -1: where a relaxed trace left num_tags unknown, -1 would also hide
+        # a known batch size, and tf.scan rejects a carry less specific than its initial value.
+        flat = ops.reshape(psi, (batch, num_tags * num_tags))
         gold = _gather_rows(flat, previous * num_tags + tag)
         score = score + ops.where(valid, gold, ops.zeros_like(gold))
         previous = ops.where(valid, tag, previous)
@@ -518,7 +530,7 @@ def crf_pairwise_nbest_decode(potentials, mask, n_best: int):
         delta, _ = carry  # [batch, num_tags, n_best]
         psi, valid, first = xs
         candidates = delta[:, :, :, None] + psi[:, :, None, :]  # [b, i, r, j]
-        candidates = ops.reshape(candidates, (-1, num_tags * n_best, num_tags))
+        candidates = ops.reshape(candidates, (batch, num_tags * n_best, num_tags))  # batch: see _forward_scan
         candidates = ops.transpose(candidates, (0, 2, 1))  # [b, j, i*r]
         best, pointers = ops.top_k(candidates, n_best, sorted=True)
         pointers = ops.cast(pointers, "int32")
@@ -532,11 +544,11 @@ def crf_pairwise_nbest_decode(potentials, mask, n_best: int):
     xs = (_time_major(potentials), _time_major(mask), _time_major(is_first))
     (delta, _), (_, pointers) = _scan(forward, init, xs)
 
-    final_scores, final_slots = ops.top_k(ops.reshape(delta, (-1, num_tags * n_best)), n_best)
+    final_scores, final_slots = ops.top_k(ops.reshape(delta, (batch, num_tags * n_best)), n_best)
     final_slots = ops.cast(final_slots, "int32")
 
     def backward(next_slot, next_pointers):
-        flat = ops.reshape(next_pointers, (-1, num_tags * n_best))
+        flat = ops.reshape(next_pointers, (batch, num_tags * n_best))
         return ops.take_along_axis(flat, next_slot, axis=1)
 
     shifted = _shift_left(pointers, identity)
@@ -613,7 +625,8 @@ def _unary_inputs(inputs, sequence_lengths):
         raise NlpsuiteError(
             f"crf: `inputs`/`potentials` must be [batch, max_seq_len, num_tags], got shape {tuple(inputs.shape)}."
         )
-    lengths = ops.cast(ops.convert_to_tensor(sequence_lengths), "int32")
+    # A length past the time axis means the whole axis (as in `sequence_mask`), and reads no step past it.
+    lengths = ops.minimum(ops.cast(ops.convert_to_tensor(sequence_lengths), "int32"), ops.shape(inputs)[1])
     return inputs, lengths, sequence_mask(lengths, ops.shape(inputs)[1])
 
 
@@ -714,7 +727,7 @@ def _no_time_steps(inputs) -> bool:
     return inputs.shape[1] == 0
 
 
-@_compiled()
+@_compiled(lengths="sequence_lengths", steps=("tag_indices",))
 def _unary_log_likelihood(inputs, tag_indices, sequence_lengths, transition_params, start, end):
     inputs, lengths, mask = _unary_inputs(inputs, sequence_lengths)
     if _no_time_steps(inputs):
@@ -770,7 +783,7 @@ def crf_log_likelihood(
     return log_likelihood, transition_params
 
 
-@_compiled()
+@_compiled(lengths="sequence_length")
 def _unary_decode(potentials, transition_params, sequence_length, start, end):
     inputs, lengths, mask = _unary_inputs(potentials, sequence_length)
     batch = ops.shape(inputs)[0]
@@ -1039,7 +1052,7 @@ def crf_marginals(
     return crf_pairwise_marginals(pairwise, mask)
 
 
-@_compiled()
+@_compiled(lengths="sequence_lengths")
 def _unary_log_norm(inputs, sequence_lengths, transition_params):
     inputs, lengths, _ = _unary_inputs(inputs, sequence_lengths)
     if _no_time_steps(inputs):

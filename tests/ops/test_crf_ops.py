@@ -416,11 +416,13 @@ def test_eager_calls_compile_once_per_signature_and_match_uncompiled():
         np.testing.assert_allclose(to_numpy(best), to_numpy(plain_best), rtol=1e-6, atol=1e-6)
         np.testing.assert_allclose(to_numpy(ll), brute_log_likelihood(case), atol=1e-4)
         if BACKEND == "tensorflow":
-            traces.append([f.compiled_by_backend["tensorflow"].experimental_get_tracing_count()
-                           for f in (compiled_ll, compiled_decode)])
+            traces.append(
+                [f.compiled_by_backend["tensorflow"].compiled_signatures for f in (compiled_ll, compiled_decode)]
+            )
     if BACKEND == "tensorflow":
-        # The first call may trace (a signature new to this process); later calls reuse it.
-        assert traces[1] == traces[2] == traces[0], traces
+        # A bucket's first call runs the shape-relaxed graph, the second compiles it by XLA (unless an
+        # earlier test did), and the third reuses that: the values above came from both paths.
+        assert traces[1] == traces[2] and min(traces[2]) >= 1, traces
 
 
 @pytest.mark.skipif(BACKEND != "jax", reason="jax.jit needs JAX")
