@@ -60,7 +60,7 @@ def test_overrides_are_typed_by_the_config_fields():
 @pytest.mark.parametrize("pair, match", [({"units": "many"}, "expected int"),
                                          ({"colour": "red"}, "unknown option"),
                                          ({"time_limit_minutes": "5"}, "it is now called max_minutes"),
-                                         ({"pooling": "max"}, "choose one of last, attention, mean"),
+                                         ({"pooling": "sum"}, "choose one of last, attention, mean, max"),
                                          ({"bidirectional": "maybe"}, "expected bool")])
 def test_bad_overrides_say_what_is_wrong(pair, match):
     from nlpsuite.tasks.sentiment.config import SentimentConfig

@@ -9,20 +9,6 @@ functional form. ``w`` is a fixed number, chosen before the test period (``choos
 validation period whose outcomes all precede the test origins); it is never fitted on test data.
 
 Both members see rows ``<= T`` only, so the blend does too.
-
-Example:
-
->>> import numpy as np
->>> from nlpsuite.data.prices import PriceSeries
->>> from nlpsuite.tasks.stock import features as F
->>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
->>> data = F.prepare(PriceSeries.random_walk(400))
->>> short, long = EmpiricalQuantileForecaster(50), EmpiricalQuantileForecaster(300)
->>> blend = Blended(short, long, weight=0.25, name="model")
->>> at = np.array([350])
->>> q = blend.forecast(data, at, 2)
->>> blend.name, bool(np.allclose(q, 0.75 * short.forecast(data, at, 2) + 0.25 * long.forecast(data, at, 2)))
-('model', True)
 """
 
 from __future__ import annotations
@@ -59,9 +45,13 @@ class Blended:
     >>> from nlpsuite.tasks.stock import features as F
     >>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
     >>> data = F.prepare(PriceSeries.random_walk(400))
-    >>> half = Blended(EmpiricalQuantileForecaster(100), EmpiricalQuantileForecaster(300), weight=0.5)
-    >>> half.name, half.forecast(data, np.array([350, 399]), horizon=3).shape
-    ('empirical', (2, 3, 3))
+    >>> short, long = EmpiricalQuantileForecaster(50), EmpiricalQuantileForecaster(300)
+    >>> blend = Blended(short, long, weight=0.25, name="model")
+    >>> at = np.array([350, 399])
+    >>> q = blend.forecast(data, at, 3)
+    >>> by_hand = 0.75 * short.forecast(data, at, 3) + 0.25 * long.forecast(data, at, 3)
+    >>> blend.name, q.shape, bool(np.allclose(q, by_hand))
+    ('model', (2, 3, 3), True)
     """
 
     point = False
