@@ -8,9 +8,22 @@ import numpy as np
 
 from nlpsuite.data.prices import PriceSeries
 from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster, Forecasts, NaiveForecaster, collect
-from nlpsuite.tasks.stock.features import prepare
+from nlpsuite.tasks.stock.features import Prepared, prepare
 
-__all__ = ["baseline_forecasts"]
+__all__ = ["baseline_forecasts", "random_walk_data"]
+
+
+def random_walk_data(days: int = 400) -> Prepared:
+    """``PriceSeries.random_walk(days)`` prepared for forecasting (``features.prepare``): the data a
+    forecaster's example forecasts from.
+
+    Example:
+
+    >>> data = random_walk_data(300)
+    >>> data.series.name, len(data.log_price)
+    ('demo', 300)
+    """
+    return prepare(PriceSeries.random_walk(days))
 
 
 def baseline_forecasts(horizon: int) -> Forecasts:
@@ -26,4 +39,4 @@ def baseline_forecasts(horizon: int) -> Forecasts:
     """
     stand_in = EmpiricalQuantileForecaster(window=100)
     stand_in.name = "model"
-    return collect(prepare(PriceSeries.random_walk(300)), np.arange(150, 290), horizon, [stand_in, NaiveForecaster()])
+    return collect(random_walk_data(300), np.arange(150, 290), horizon, [stand_in, NaiveForecaster()])

@@ -41,10 +41,9 @@ class Blended:
 
     Example:
     >>> import numpy as np
-    >>> from nlpsuite.data.prices import PriceSeries
-    >>> from nlpsuite.tasks.stock import features as F
+    >>> from nlpsuite.tasks.stock._examples import random_walk_data
     >>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
-    >>> data = F.prepare(PriceSeries.random_walk(400))
+    >>> data = random_walk_data(400)
     >>> short, long = EmpiricalQuantileForecaster(50), EmpiricalQuantileForecaster(300)
     >>> blend = Blended(short, long, weight=0.25, name="model")
     >>> at = np.array([350, 399])

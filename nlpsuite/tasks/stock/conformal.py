@@ -49,10 +49,9 @@ class Recalibrated:
 
     Example:
     >>> import numpy as np
-    >>> from nlpsuite.data.prices import PriceSeries
-    >>> from nlpsuite.tasks.stock import features as F
+    >>> from nlpsuite.tasks.stock._examples import random_walk_data
     >>> from nlpsuite.tasks.stock.backtest import EmpiricalQuantileForecaster
-    >>> data = F.prepare(PriceSeries.random_walk(400))
+    >>> data = random_walk_data(400)
     >>> inner = EmpiricalQuantileForecaster(window=50)
     >>> wrapped = Recalibrated(inner, window=100, first_origin=60, min_samples=20)
     >>> before, after = inner.forecast(data, np.array([390]), 1), wrapped.forecast(data, np.array([390]), 1)
