@@ -106,6 +106,7 @@ def test_evaluate_rejects_labels_unseen_in_training(tiny_task, tmp_path):
         {"num_layers": 2, "cell": "lstm", "dropout": 0.2},
         {"pooling": "mean"},
         {"pooling": "max", "bidirectional": True, "token_dropout": 0.2},
+        {"pooling": "attention_max", "bidirectional": True},
         {},
     ],
 )
@@ -118,6 +119,9 @@ def test_model_options_build(options):
     names = [layer.name for layer in model.layers]
     assert "embedding" in names and "encoder" in names
     assert ("token_dropout" in names) == bool(options.get("token_dropout"))
+    if options.get("pooling") == "attention_max":  # both summaries, side by side: 2 x 2 x 6 features
+        assert {"attention_pooling", "max_pooling"} <= set(names)
+        assert model.get_layer("pooled").output.shape[-1] == 24
     if not options:  # the default: Embedding(vocab, 100) -> GRU(256) -> Dense(classes)
         default = build_model(20, 3, SentimentConfig())
         encoder = default.get_layer("encoder")

@@ -29,7 +29,8 @@ class SentimentConfig(TaskConfig):
         num_layers: stacked recurrent layers.
         bidirectional: read the text in both directions.
         pooling: ``last`` (final state), ``attention`` (masked additive attention), ``mean``
-            (masked mean) or ``max`` (masked feature-wise maximum).
+            (masked mean), ``max`` (masked feature-wise maximum) or ``attention_max`` (the attention
+            and max poolings side by side, as ULMFiT's concat pooling joins several summaries).
         attention_units: hidden size of the attention scorer.
         dropout: rate on embeddings, between recurrent layers and before the classifier.
         token_dropout: while training, each token becomes ``<unk>`` with this probability (word
@@ -63,7 +64,7 @@ class SentimentConfig(TaskConfig):
     units: int = 256
     num_layers: int = 1
     bidirectional: bool = False
-    pooling: Literal["last", "attention", "mean", "max"] = "last"
+    pooling: Literal["last", "attention", "mean", "max", "attention_max"] = "last"
     attention_units: int = 128
     dropout: float = 0.0
     token_dropout: float = 0.0

@@ -46,18 +46,29 @@ def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> k
         return_sequences=config.pooling != "last",
         name="encoder",
     )(x)
-    if config.pooling == "attention":
-        x = AttentionPooling(config.attention_units, name="attention_pooling")(x)
-    elif config.pooling == "mean":
-        x = keras.layers.GlobalAveragePooling1D(name="mean_pooling")(x)
-    elif config.pooling == "max":
-        x = MaskedMaxPooling(name="max_pooling")(x)
+    x = _pool(x, config)
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, name="output_dropout")(x)
     probabilities = keras.layers.Dense(
         num_classes, activation="softmax", dtype="float32", name="classifier"
     )(x)
     return keras.Model(token_ids, probabilities, name="sentiment_classifier")
+
+
+def _pool(sequence: Any, config: SentimentConfig) -> Any:
+    """``[batch, time, features] -> [batch, pooled]`` as ``config.pooling`` says (``last``: unchanged)."""
+    if config.pooling == "mean":
+        return keras.layers.GlobalAveragePooling1D(name="mean_pooling")(sequence)
+    pooled = []
+    if config.pooling in ("attention", "attention_max"):
+        pooled.append(AttentionPooling(config.attention_units, name="attention_pooling")(sequence))
+    if config.pooling in ("max", "attention_max"):
+        pooled.append(MaskedMaxPooling(name="max_pooling")(sequence))
+    if not pooled:
+        return sequence
+    # Both summaries side by side: attention picks the steps that matter, the maximum keeps every feature's
+    # strongest evidence anywhere, so a positive clause is not lost behind a later negative one.
+    return pooled[0] if len(pooled) == 1 else keras.layers.Concatenate(name="pooled")(pooled)
 
 
 def compile_forward(model: keras.Model) -> Callable[[np.ndarray], Any]:
