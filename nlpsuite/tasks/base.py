@@ -42,6 +42,7 @@ __all__ = [
     "without_optimizer",
     "load",
     "read_json",
+    "card_notes",
     "render_model_card",
 ]
 
@@ -59,6 +60,8 @@ MODEL_FILE = "model.keras"
 ASSETS_DIR = "assets"
 METRICS_FILE = "metrics.json"
 CARD_FILE = "MODEL_CARD.md"
+# Everything below this line of a model card is the user's: refreshing the card keeps it.
+CARD_NOTES_MARKER = "<!-- Notes below this line are kept when `nlpsuite evaluate --save` refreshes the card. -->"
 
 
 def get_task_class(name: str) -> type[Task]:
@@ -409,10 +412,12 @@ class Task:
         return cls(config, model, assets, payload.get("info", {}))
 
     def write_metrics(self, directory: str | os.PathLike, metrics: Mapping[str, Any]) -> None:
-        """Saves ``metrics.json`` beside the model and refreshes the model card with them."""
+        """Saves ``metrics.json`` beside the model and refreshes the model card with them, keeping the
+        notes written below the card's ``CARD_NOTES_MARKER`` line (sweeps, learning curves, caveats)."""
         directory = Path(directory)
+        card = render_model_card(self.name, self.info, self.config, metrics)
         atomic_write_text(directory / METRICS_FILE, json.dumps(metrics, indent=2, ensure_ascii=False) + "\n")
-        atomic_write_text(directory / CARD_FILE, render_model_card(self.name, self.info, self.config, metrics))
+        atomic_write_text(directory / CARD_FILE, card + card_notes(directory / CARD_FILE))
 
 
 def load(directory: str | os.PathLike) -> Task:
@@ -523,8 +528,28 @@ def render_model_card(name: str, info: Mapping[str, Any], config: Any,
                 lines.append(f"- {key}: {shown}")
     for note in info.get("notes", []):
         lines += ["", note] if note.startswith("#") else [f"- {note}"]
-    lines.append("")
+    lines += ["", CARD_NOTES_MARKER, ""]
     return "\n".join(lines)
+
+
+def card_notes(card: str | os.PathLike) -> str:
+    """The notes below ``CARD_NOTES_MARKER`` in the model card file ``card`` ("" when it has none).
+
+    Args:
+        card: a ``MODEL_CARD.md`` path (it need not exist).
+
+    Example:
+    >>> import pathlib, tempfile
+    >>> card = pathlib.Path(tempfile.mkdtemp()) / "MODEL_CARD.md"
+    >>> _ = card.write_text(render_model_card("ner", {}, TaskConfig(), None) + "## Sweep\\nlr 1e-3 won.\\n")
+    >>> card_notes(card)
+    '## Sweep\\nlr 1e-3 won.\\n'
+    """
+    path = Path(card)
+    if not path.is_file():
+        return ""
+    _, marker, notes = path.read_text(encoding="utf-8").partition(CARD_NOTES_MARKER + "\n")
+    return notes if marker else ""
 
 
 def without_optimizer(model: Any, build_inputs: Any = None) -> Any:

@@ -87,3 +87,16 @@ def test_model_card_has_the_facts():
     card = base.render_model_card("toy", info, ToyConfig(), {"f1": 0.5})
     for text in ("toy", "80/20", "1.5 min", "2 CPU cores", "removed 3 duplicates", "| units | 8 |", "f1: 0.5000"):
         assert text in card
+
+
+def test_refreshing_the_card_keeps_the_notes_below_its_marker(tmp_path):
+    task = base.Task(ToyConfig(), model=None, info={"data": "toy"})
+    task.write_metrics(tmp_path, {"f1": 0.5})
+    card = tmp_path / base.CARD_FILE
+    assert card.read_text().rstrip().endswith(base.CARD_NOTES_MARKER)
+    card.write_text(card.read_text() + "## Sweep\n\n| lr | dev F1 |\n|---|---|\n| 1e-3 | 0.91 |\n")
+    task.write_metrics(tmp_path, {"f1": 0.75})
+    refreshed = card.read_text()
+    assert "f1: 0.7500" in refreshed and "f1: 0.5000" not in refreshed
+    assert refreshed.endswith(base.CARD_NOTES_MARKER + "\n## Sweep\n\n| lr | dev F1 |\n|---|---|\n| 1e-3 | 0.91 |\n")
+    assert refreshed.count(base.CARD_NOTES_MARKER) == 1
