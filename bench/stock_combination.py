@@ -2,11 +2,12 @@
 
     python -m bench.stock_combination                        # saved_models/stock on the four bundled tickers
     python -m bench.stock_combination --model /tmp/stock --out /tmp/combination.json
-    python -m bench.stock_combination --quick                # one ticker, ~2 years, a few seconds (smoke test)
+    python -m bench.stock_combination --quick                # two tickers, ~5 years each, seconds (smoke test)
 
 Every forecaster is run once at every origin of every series (the saved model with and without its conformal
 recalibration, GARCH(1,1)-t refitted every 20 days on 1,000 days as in ``nlpsuite evaluate``, the empirical
-baseline, and an experimental HAR model of the log daily range variance), then:
+baseline, an experimental HAR model of the log daily range variance, and HAR-X: the same HAR plus market
+(the other tickers' ranges), leverage and calendar regressors, with one ablation per group), then:
 
 - **selection (validation, before the test period)**: the weight ``w`` of GARCH in
   ``(1 - w) * model + w * GARCH`` is chosen on the model's dev period (origins from the saved ``dev_start`` to
@@ -51,15 +52,48 @@ class Stored:
         return values[np.asarray(origins) - first, :horizon]
 
 
+HAR_WINDOWS = (1, 5, 22)
+
+
+def range_variance(data: Any) -> np.ndarray:
+    """The daily variance proxy ``v_t = GK_t + gap_t^2`` of a prepared series (``r_t^2`` for closes only),
+    floored at ``1e-8`` so its log is finite."""
+    from nlpsuite.tasks.stock import features as F
+
+    daily = F.daily_variances(data.series, data.log_price, data.returns)
+    v = data.returns**2 if data.series.ohlc is None else daily["garman_klass"] + daily["gap"] ** 2
+    return np.maximum(v, 1e-8)
+
+
+def _log_har_terms(v: np.ndarray) -> list[np.ndarray]:
+    """``log mean v`` over the last 1, 5 and 22 rows at every row (causal: row ``t`` reads rows ``<= t``)."""
+    from nlpsuite.tasks.stock import features as F
+
+    return [np.log(F.trailing_mean(v, w)) for w in HAR_WINDOWS]
+
+
 class HarRangeForecaster:
     """Experimental: a HAR regression of the log daily range variance, with empirical standardised quantiles.
 
     The daily variance proxy is ``v_t = GK_t + gap_t^2`` (Garman-Klass open-to-close range variance plus the
     squared overnight gap; ``r_t^2`` for closes only). Every ``refit_every`` rows ``R`` it fits, by least squares
-    on the trailing ``window`` rows with ``t + 1 <= R``, ``log v[t+1] ~ 1 + log mean v over the last 1, 5 and 22
-    days at t``; ``s_t = exp(fit / 2)``. The ``h``-day quantiles at ``T`` are ``s_T * sqrt(h) * z_h`` with
-    ``z_h`` the empirical 10/50/90% quantiles of ``y_h(t) / (s_t sqrt(h))`` over the same window (``t + h <=
-    R``), which also absorbs the bias of ``exp(E log v)``.
+    on the trailing ``window`` rows with ``t + 1 <= R``, ``log v[t+1] ~ regressors at t`` (here ``1`` and ``log
+    mean v`` over the last 1, 5 and 22 days; subclasses add columns through ``regressors``); ``s_t = exp(fit /
+    2)``. The ``h``-day quantiles at ``T`` are ``s_T * sqrt(h) * z_h`` with ``z_h`` the empirical 10/50/90%
+    quantiles of ``y_h(t) / (s_t sqrt(h))`` over the same window (``t + h <= R``), which also absorbs the bias of
+    ``exp(E log v)``.
+
+    Args:
+        refit_every: rows between refits (origins are grouped by ``origin - origin % refit_every``).
+        window: trailing rows each fit uses.
+        min_rows: fewer usable rows than this -> no fit yet (the band is all zeros: "no forecast").
+
+    Example (not run: bench code is not doctested):
+        >>> from nlpsuite.data.prices import PriceSeries
+        >>> from nlpsuite.tasks.stock import features as F
+        >>> data = F.prepare(PriceSeries.random_walk(600))
+        >>> HarRangeForecaster().forecast(data, np.array([400, 500]), 2).shape
+        (2, 2, 3)
     """
 
     name = "har"
@@ -67,24 +101,42 @@ class HarRangeForecaster:
 
     def __init__(self, refit_every: int = 20, window: int = 1000, min_rows: int = 250) -> None:
         self.refit_every, self.window, self.min_rows = refit_every, window, min_rows
+        self.coefficients: list[np.ndarray] = []  # one row per fit, for the diagnostic mean in the JSON
+
+    def regressors(self, data: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        """``(x [rows, k], v [rows], column names)``: row ``t`` of ``x`` may read rows ``<= t`` only."""
+        v = range_variance(data)
+        x = np.stack([np.ones(len(v)), *_log_har_terms(v)], axis=1)
+        return x, v, ["intercept", *(f"log_v_{w}" for w in HAR_WINDOWS)]
+
+    def _fit(self, x: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+        """Least squares on the finite rows; ``None`` when too few; the intercept alone when the fit is not
+        finite (a degenerate design, e.g. a constant column beside the intercept, is handled by lstsq's
+        minimum-norm solution)."""
+        finite = np.isfinite(y) & np.isfinite(x).all(axis=1)
+        if finite.sum() < self.min_rows:
+            return None
+        beta, *_ = np.linalg.lstsq(x[finite], y[finite], rcond=None)
+        if not np.isfinite(beta).all():
+            beta = np.zeros(x.shape[1])
+            beta[0] = float(np.mean(y[finite]))
+        self.coefficients.append(beta)
+        return beta
 
     def forecast(self, data: Any, origins: np.ndarray, horizon: int) -> np.ndarray:
-        from nlpsuite.tasks.stock import features as F
-
         origins = np.asarray(origins, dtype=np.int64)
-        daily = F.daily_variances(data.series, data.log_price, data.returns)
-        v = data.returns**2 if data.series.ohlc is None else daily["garman_klass"] + daily["gap"] ** 2
-        v = np.maximum(v, 1e-8)
-        x = np.stack([np.ones(len(v)), *(np.log(F.trailing_mean(v, w)) for w in (1, 5, 22))], axis=1)
+        x, v, _ = self.regressors(data)
         out = np.zeros((len(origins), horizon, 3))
         refit_rows = origins - origins % self.refit_every
         for row in np.unique(refit_rows):
             chosen = np.flatnonzero(refit_rows == row)
-            lo = max(22, row - self.window)
+            lo = max(max(HAR_WINDOWS), row - self.window)
             if row - lo < self.min_rows:
                 continue
             t = np.arange(lo, row)  # t + 1 <= row
-            beta, *_ = np.linalg.lstsq(x[t], np.log(v[t + 1]), rcond=None)
+            beta = self._fit(x[t], np.log(v[t + 1]))
+            if beta is None:
+                continue
             scale = np.exp(0.5 * x[lo : origins[chosen].max() + 1] @ beta)  # s_t for t = lo..
             for h in range(1, horizon + 1):
                 past = np.arange(lo, row - h + 1)  # t + h <= row
@@ -93,7 +145,91 @@ class HarRangeForecaster:
         return out
 
 
-def _stored_members(task: Any, datas: list, horizon: int, log: Any, garch: tuple | None = None) -> dict[str, Stored]:
+class HarMarketForecaster(HarRangeForecaster):
+    """Experimental: ``HarRangeForecaster`` plus regressors the other forecasters do not use (HAR-X).
+
+    Every column at row ``t`` reads rows ``<= t`` of its series (and of the other series, rows dated ``<=`` the
+    date of ``t``) only. The groups, each switchable for ablations:
+
+    - ``market`` (spillover): for ``w`` in 1, 5, 22, the cross-sectional mean over the OTHER series of the run of
+      their own ``log mean v`` over ``w`` days, on the same date. A series without that date is skipped for the
+      day; when none has it (or the run has a single series) the series' own value stands in, so the column
+      adds nothing that day. Why: volatility is largely a market factor; a shock seen in the other tickers'
+      ranges today tends to reach this one tomorrow (the usual HAR spillover result).
+    - ``leverage``: for ``w`` in 1, 5, 22, ``log1p(mean over w days of r^2 1[r < 0] / mean v over 22 days)``,
+      plus ``1[r_t < 0]``, the sign of the last return. Why: falls raise future volatility more than rises of
+      the same size (leverage / volatility feedback), which the symmetric range misses. Why this form: a
+      plain ``r^2 1[r < 0]`` is in variance units inside a log-variance regression (its effect would depend on
+      the level of volatility, and a crash day would dominate the least squares), and ``log`` of it is
+      ``-inf`` on every up day; the ratio to the recent variance level is scale-free, ``log1p`` keeps it 0 on
+      up days and concave in the size of the fall.
+    - ``calendar``: four dummies for the weekday (Mon..Thu; Friday is the base) of the next weekday after the
+      date of ``t``, and a flag that row ``t`` came after a non-trading weekday (a holiday). Why: Monday's
+      variance holds the weekend's news, and after a holiday ``v_t`` holds a longer gap, so the 1-day term
+      overstates the level. Whether the *next* trading day follows a holiday would need the exchange calendar
+      (and would reveal unscheduled closures such as October 2012's), so it is not used.
+
+    Args:
+        datas: every prepared series of the run (the market table is built once from them).
+        market, leverage, calendar: which groups to add.
+        **kwargs: ``HarRangeForecaster``'s options.
+    """
+
+    name = "har_x"
+
+    def __init__(
+        self, datas: list, market: bool = True, leverage: bool = True, calendar: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(**kwargs)
+        self.market, self.leverage, self.calendar = market, leverage, calendar
+        # Per series: its dates and its own log-HAR terms [rows, 3], computed once for the market columns.
+        self._table = {d.name: (d.dates, np.stack(_log_har_terms(range_variance(d)), axis=1)) for d in datas}
+
+    def _market_terms(self, data: Any, own: np.ndarray) -> np.ndarray:
+        """``[rows, 3]``: the mean over the other series of their log-HAR terms on ``data``'s dates."""
+        total, count = np.zeros_like(own), np.zeros((len(own), 1))
+        for name, (dates, terms) in self._table.items():
+            if name == data.name:
+                continue
+            at = np.clip(np.searchsorted(dates, data.dates), 0, len(dates) - 1)
+            has = dates[at] == data.dates
+            total[has] += terms[at[has]]
+            count[has] += 1
+        return np.where(count > 0, total / np.maximum(count, 1), own)
+
+    def regressors(self, data: Any) -> tuple[np.ndarray, np.ndarray, list[str]]:
+        x, v, names = super().regressors(data)
+        columns: list[np.ndarray] = []
+        if self.market:
+            columns += list(self._market_terms(data, x[:, 1:4]).T)
+            names += [f"market_log_v_{w}" for w in HAR_WINDOWS]
+        if self.leverage:
+            from nlpsuite.tasks.stock import features as F
+
+            r = data.returns
+            level = F.trailing_mean(v, 22)
+            columns += [np.log1p(F.trailing_mean(r**2 * (r < 0), w) / level) for w in HAR_WINDOWS]
+            columns.append((r < 0).astype(np.float64))
+            names += [*(f"leverage_{w}" for w in HAR_WINDOWS), "last_return_negative"]
+        if self.calendar:
+            next_day = np.busday_offset(data.dates, 1, roll="forward")
+            weekday = (next_day.astype("datetime64[D]").view("int64") - 4) % 7  # 1970-01-05 was a Monday
+            columns += [(weekday == k).astype(np.float64) for k in range(4)]
+            after_holiday = np.concatenate([[False], np.busday_count(data.dates[:-1], data.dates[1:]) > 1])
+            columns.append(after_holiday.astype(np.float64))
+            names += ["next_mon", "next_tue", "next_wed", "next_thu", "after_holiday"]
+        return np.column_stack([x, *columns]), v, names
+
+
+HAR_X_GROUPS = ("market", "leverage", "calendar")
+HAR_MEMBERS = ("har", "har_x", *(f"har_{group}" for group in HAR_X_GROUPS))
+
+
+def _stored_members(
+    task: Any, datas: list, horizon: int, log: Any, garch: tuple | None = None
+) -> tuple[dict[str, Stored], dict[str, Any]]:
+    """Every member's forecasts at every origin of every series, computed once; and the live forecasters
+    (their fitted HAR coefficients are read for the diagnostics)."""
     from nlpsuite.tasks.stock import backtest as B
     from nlpsuite.tasks.stock import features as F
 
@@ -106,6 +242,9 @@ def _stored_members(task: Any, datas: list, horizon: int, log: Any, garch: tuple
         "garch": B.make_baselines(garch_refit_every=refit_every, garch_window=window)[-1],
         "empirical": B.EmpiricalQuantileForecaster(config.baseline_window),
         "har": HarRangeForecaster(),
+        "har_x": HarMarketForecaster(datas),
+        # Ablations: plain HAR plus one group each, to see which information carries the gain.
+        **{f"har_{g}": HarMarketForecaster(datas, **{k: k == g for k in HAR_X_GROUPS}) for g in HAR_X_GROUPS},
     }
     arrays: dict[str, dict] = {name: {} for name in members}
     first = F.first_origin(config.lookback)
@@ -115,7 +254,7 @@ def _stored_members(task: Any, datas: list, horizon: int, log: Any, garch: tuple
             started = time.perf_counter()
             arrays[name][data.name] = (first, forecaster.forecast(data, rows, horizon))
             log(f"{data.name} {name}: {len(rows)} origins, {time.perf_counter() - started:.1f} s")
-    return {name: Stored(name, values) for name, values in arrays.items()}
+    return {name: Stored(name, values) for name, values in arrays.items()}, members
 
 
 def _collect(datas: list, members: dict[str, Any], horizon: int, mask_of: Any, first: int) -> Any:
@@ -166,15 +305,15 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
     task = nlpsuite.load(model_dir)
     config, horizon = task.config, task.config.horizon
     series = prices.read_many(data)
-    if quick:
-        series = [s.until(1400) for s in series[:1]]
+    if quick:  # two tickers, so that HAR-X's market columns (the other series) are exercised too
+        series = [s.until(1400) for s in series[:2]]
     datas = [F.prepare(s) for s in series]
     train_end = np.datetime64(task.assets["training"]["train_end"], "D")
     dev_start = np.datetime64(task.assets["training"]["dev_start"], "D")
     if quick:  # the smoke run's series end early: a pseudo split inside them
         train_end, dev_start = datas[0].dates[-250], datas[0].dates[-500]
     first = F.first_origin(config.lookback)
-    stored = _stored_members(task, datas, horizon, log, garch=(60, 300) if quick else None)
+    stored, live = _stored_members(task, datas, horizon, log, garch=(60, 300) if quick else None)
 
     def dev_rows(d: Any, rows: np.ndarray) -> np.ndarray:
         return (d.dates[rows] >= dev_start) & (d.dates[rows] <= train_end)
@@ -198,18 +337,10 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
             har_args = (dev.y[known, 0], dev.quantiles["har"][known, 0])
             selection["dev_pinball_h1"] = {
                 name: float(np.mean(B.pinball(har_args[0], dev.quantiles[name][known, 0])))
-                for name in ("model", "model_raw", "garch", "har", "empirical")
+                for name in ("model", "model_raw", "garch", "empirical", *HAR_MEMBERS)
             }
-            # Three-way simplex grid (model, GARCH, HAR), step 0.1, for the experimental HAR member.
-            grid3 = [(a / 10, b / 10) for a in range(11) for b in range(11 - a)]
-            scores3 = {
-                f"{wg:.1f},{wh:.1f}": float(np.mean(B.pinball(
-                    har_args[0],
-                    (1 - wg - wh) * args[1] + wg * args[2] + wh * har_args[1],
-                )))
-                for wg, wh in grid3
-            }
-            selection["three_way_best_garch_har"] = min(scores3, key=scores3.get)
+            selection["three_way_best_garch_har"] = _three_way(*args, har_args[1])
+            selection["three_way_best_garch_har_x"] = _three_way(*args, dev.quantiles["har_x"][known, 0])
     selection["weight_by_horizon"] = per_h_weights
     w = selection["weight"]
     log(f"dev: chosen GARCH weight {w} (by horizon {per_h_weights})")
@@ -217,6 +348,7 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
     # ---- test: the candidates, scored as `nlpsuite evaluate` scores the model
     garch, model, raw, har = stored["garch"], stored["model"], stored["model_raw"], stored["har"]
     wg3, wh3 = (float(v) for v in selection["three_way_best_garch_har"].split(","))
+    wgx, whx = (float(v) for v in selection["three_way_best_garch_har_x"].split(","))
     candidates = {
         "model (committed: conformal)": model,
         f"blend conformal model + GARCH, w={w} (dev)": Blended(model, garch, w),
@@ -225,8 +357,10 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
             Blended(raw, garch, selection["weight_blend_then_conformal"]), config.conformal_window or 1000, first
         ),
         "har (experimental, alone)": har,
-        f"three-way model/GARCH/HAR {1 - wg3 - wh3:.1f}/{wg3}/{wh3} (dev)": Blended(
-            Blended(model, garch, wg3 / max(1e-9, 1 - wh3)), har, wh3
+        f"three-way model/GARCH/HAR {1 - wg3 - wh3:.1f}/{wg3}/{wh3} (dev)": _blend3(model, garch, har, wg3, wh3),
+        "har-x (experimental, alone)": stored["har_x"],
+        f"three-way model/GARCH/HAR-X {1 - wgx - whx:.1f}/{wgx}/{whx} (dev)": _blend3(
+            model, garch, stored["har_x"], wgx, whx
         ),
     }
     results = {}
@@ -237,7 +371,8 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         log(f"test: {label}: {results[label]['pinball_ratio_garch_h1']} x GARCH at h=1, "
             f"{results[label]['pinball_ratio_garch_mean']} mean; coverage {results[label]['coverage_80_min']}"
             f"-{results[label]['coverage_80_max']}")
-    test = _collect(datas, {"model": model, "garch": garch}, horizon, test_rows, first)
+    test = _collect(datas, {"model": model, "garch": garch, **{n: stored[n] for n in HAR_MEMBERS}}, horizon,
+                    test_rows, first)
     ok = test.valid[:, 0]
     hindsight = {
         float(g): float(np.mean(B.pinball(test.y[ok, 0], (1 - g) * test.quantiles["model"][ok, 0]
@@ -250,13 +385,24 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
     by_quantile = {
         name: [float(np.mean(np.maximum(tau * e, (tau - 1) * e))) / 3
                for tau, e in zip(B.QUANTILES, (test.y[ok, 0, None] - test.quantiles[name][ok, 0]).T, strict=True)]
-        for name in ("model", "garch")
+        for name in ("model", "garch", "har", "har_x")
     }
+    garch_h1 = float(np.mean(B.pinball(test.y[ok, 0], test.quantiles["garch"][ok, 0])))
+    # Each HAR variant alone at h = 1 on the test origins (pooled), as a ratio to GARCH: which group helps.
+    har_ratios = {
+        name: float(np.mean(B.pinball(test.y[ok, 0], test.quantiles[name][ok, 0]))) / garch_h1
+        for name in HAR_MEMBERS
+    }
+    log("test h=1 x GARCH, HAR variants alone: " + ", ".join(f"{k} {v:.4f}" for k, v in har_ratios.items()))
+    _, _, columns = live["har_x"].regressors(datas[0])
+    coefficients = dict(zip(columns, np.mean(live["har_x"].coefficients, axis=0).round(4).tolist(), strict=True))
     return {
         "model": model_dir,
         "diagnostic_h1_pinball_by_quantile_10_50_90": by_quantile,
         "diagnostic_only_oracle_h1_ratio": _oracle(datas, test, first),
-        "data": data if not quick else f"{series[0].name} (quick: 1,400 rows)",
+        "diagnostic_only_test_h1_ratio_har_variants": har_ratios,
+        "diagnostic_har_x_mean_coefficients": coefficients,
+        "data": data if not quick else f"{','.join(s.name for s in series)} (quick: 1,400 rows each)",
         "quick": quick,
         "selection_on_dev": selection,
         "test": results,
@@ -264,6 +410,26 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         "seconds": round(time.perf_counter() - started, 1),
         "load_average": os.getloadavg()[0],
     }
+
+
+def _three_way(y: np.ndarray, model: np.ndarray, garch: np.ndarray, third: np.ndarray) -> str:
+    """The dev-best ``"w_garch,w_third"`` on the simplex grid of step 0.1 of ``(1 - wg - wt) * model + wg *
+    garch + wt * third`` (h = 1 quantiles ``[n, 3]``), by mean pinball loss."""
+    from nlpsuite.tasks.stock import backtest as B
+
+    grid = [(a / 10, b / 10) for a in range(11) for b in range(11 - a)]
+    scores = {
+        f"{wg:.1f},{wt:.1f}": float(np.mean(B.pinball(y, (1 - wg - wt) * model + wg * garch + wt * third)))
+        for wg, wt in grid
+    }
+    return min(scores, key=scores.get)
+
+
+def _blend3(model: Any, garch: Any, third: Any, wg: float, wt: float) -> Any:
+    """``(1 - wg - wt) * model + wg * garch + wt * third`` as nested two-way blends."""
+    from nlpsuite.tasks.stock.combination import Blended
+
+    return Blended(Blended(model, garch, wg / max(1e-9, 1 - wt)), third, wt)
 
 
 def _oracle(datas: list, test: Any, first: int) -> float:
