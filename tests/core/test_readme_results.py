@@ -1,14 +1,51 @@
+import importlib.util
+import json
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_readme_tables_match_metrics_and_bench_files():
+def _results_table():
+    spec = importlib.util.spec_from_file_location("results_table", ROOT / "scripts" / "results_table.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the script runs
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_readme_and_docs_tables_match_metrics_and_bench_files():
     result = subprocess.run([sys.executable, str(ROOT / "scripts" / "results_table.py"), "--check"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_app_doc_has_its_generated_table():
+    module = _results_table()
+    for app in module.DOC_TABLES:
+        text = (ROOT / "docs" / f"{app}.md").read_text(encoding="utf-8")
+        start, end = module.doc_markers(app)
+        assert text.count(start) == 1 and text.count(end) == 1, f"docs/{app}.md lacks {start} ... {end}"
+
+
+def test_docs_table_reads_the_metrics_file_and_judges_the_target():
+    module = _results_table()
+    metrics = json.loads((ROOT / "saved_models" / "translation-zh-en" / "metrics.json").read_text())
+    row = next(line for line in module.doc_table("translation").splitlines() if "`translation-zh-en`" in line)
+    assert f"| {metrics['bleu']:.2f} |" in row and f"| {metrics['bleu_greedy']:.2f} |" in row
+    target = module.TARGETS["translation-spa-en"]
+    assert target.verdict({"bleu": 40.0, "bleu_greedy": 39.0}) == "met"
+    assert target.verdict({"bleu": 40.0, "bleu_greedy": 39.8}) == "not met: beam ≥ greedy + 0.5"
+    assert target.verdict({"bleu": 40.0}) == "—"
+
+
+def test_a_missing_marker_is_an_error_naming_the_file():
+    module = _results_table()
+    with pytest.raises(SystemExit, match="docs/x.md needs exactly one"):
+        module._replace("no markers here", "<!-- a -->", "<!-- b -->", "body", module.ROOT / "docs" / "x.md")
 
 
 def test_every_committed_model_has_metrics_and_card():
