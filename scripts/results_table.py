@@ -10,7 +10,12 @@ Sources and destinations:
 - README ``<!-- bench:start -->``: every ``bench/results/*.json`` as a table;
 - README ``<!-- export:start -->``: the edge-export section (``bench.export_report``);
 - ``docs/<app>.md`` ``<!-- results:<app>:start -->``: the app's per-model table from the same ``metrics.json``
-  files, with the columns that app reports (``DOC_TABLES``) and whether each issue target is met.
+  files, with the columns that app reports (``DOC_TABLES``) and whether each issue target is met;
+- ``docs/poetry.md`` ``results:poetry-architectures``: ``bench/results/architectures.json`` with each model's
+  test loss; ``docs/stock.md`` ``results:stock-combination`` and ``results:stock-garch``:
+  ``bench/results/stock_combination.json`` and the GARCH baseline in the stock model's ``metrics.json``.
+
+Every table reads the files when it is built, so a retrained model needs only ``--write``.
 """
 
 from __future__ import annotations
@@ -395,6 +400,21 @@ def garch_table() -> str:
                           rows, right=(True, True, True, True))
 
 
+def combination_table() -> str:
+    """The stock forecasts combined with GARCH on the test origins, from ``bench/results/stock_combination.json``."""
+    path = ROOT / "bench" / "results" / "stock_combination.json"
+    if not path.exists():
+        return "Not measured yet: `python -m bench.stock_combination` writes `bench/results/stock_combination.json`."
+    rows = []
+    for name, m in json.loads(path.read_text(encoding="utf-8")).get("test", {}).items():
+        rows.append((name, _num4(m.get("pinball_ratio_garch_h1")), _num4(m.get("pinball_ratio_garch_mean")),
+                     _range(m.get("coverage_80_min"), m.get("coverage_80_max")), _per_ticker_range(m),
+                     _num4(m.get("mase_h1"))))
+    header = ("forecast", "pinball / GARCH h=1", "mean over h=1..20", "80% coverage pooled, h=1..20", "per ticker",
+              "MASE h=1")
+    return markdown_table(header, rows, right=(False, True, True, True, True, True))
+
+
 ARCHITECTURE_NAMES = {"lstm": "LSTM", "gru": "GRU", "rwkv": "RWKV", "transformer": "Transformer"}
 POSITIONS = ("100", "1000", "5000")
 
@@ -502,7 +522,8 @@ def generated() -> dict[Path, list[tuple[str, str, Callable[[], str]]]]:
     for app in DOC_TABLES:
         files[ROOT / "docs" / f"{app}.md"] = [(*doc_markers(app), lambda app=app: doc_table(app))]
     files[ROOT / "docs" / "poetry.md"].append((*doc_markers("poetry-architectures"), architectures_table))
-    files[ROOT / "docs" / "stock.md"].append((*doc_markers("stock-garch"), garch_table))
+    files[ROOT / "docs" / "stock.md"] += [(*doc_markers("stock-combination"), combination_table),
+                                          (*doc_markers("stock-garch"), garch_table)]
     return files
 
 
