@@ -1,4 +1,4 @@
-"""The ``nlpsuite`` command line: train, evaluate, predict, export, info.
+"""The ``nlpsuite`` command line: train, evaluate, predict, export, tune-decoding, info.
 
 Exit status 0 on success, 2 with a one-line ``error: ...`` on stderr for bad input or usage; nothing else on
 stderr (TensorFlow's native start-up log lines are filtered out, see ``quiet_native_logs``).
@@ -15,6 +15,7 @@ import os
 import re
 import sys
 import threading
+import time
 import types
 import typing
 from collections.abc import Collection, Iterator, Mapping, Sequence
@@ -96,7 +97,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``nlpsuite`` argument parser: ``train``, ``evaluate``, ``predict``, ``export`` and ``info``.
+    """The ``nlpsuite`` argument parser: ``train``, ``evaluate``, ``predict``, ``export``, ``tune-decoding`` and
+    ``info``.
 
     Example:
     >>> args = build_parser().parse_args(["train", "ner", "--epochs", "2", "--set", "units=64"])
@@ -140,6 +142,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, help="litert|onnx")
     export.add_argument("--quantize", default="none", help="none|dynamic (int8 weights)|int8")
     export.add_argument("--out", required=True, help="the export folder (replaced atomically)")
+
+    tune = commands.add_parser(
+        "tune-decoding",
+        help="choose a translation model's beam size and length penalty on dev BLEU and save them in its config",
+    )
+    tune.add_argument("--model", required=True, help="a saved translation model folder")
+    tune.add_argument("--data", required=True, help="the dataset it was trained on")
+    tune.add_argument("--beams", default="4,8", help="beam sizes to try, comma-separated (default 4,8)")
+    tune.add_argument("--alphas", default="0.6,1.0,1.4",
+                      help="length penalties (GNMT alpha) to try, comma-separated (default 0.6,1.0,1.4)")
+    tune.add_argument("--sentences", type=int, default=1000,
+                      help="dev sentences scored, sampled across the split (0 = all; default 1000)")
+    tune.add_argument("--split", default="dev", help="dev (default), or all: every pair of --data outside "
+                                                     "the model's test split")
+    tune.add_argument("--dry-run", action="store_true", help="print the grid and the choice, save nothing")
 
     commands.add_parser("info", help="versions, Keras backend, devices, datasets")
     return parser
@@ -217,6 +234,45 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _tune_decoding(args: argparse.Namespace) -> int:
+    from nlpsuite.tasks.base import load
+    from nlpsuite.tasks.translation.decoding_choice import grid_table, read_translation_config, save_decoding_choice
+
+    read_translation_config(args.model)  # another task's model is refused before it is loaded
+    beams = _number_list(args.beams, int, "--beams")
+    alphas = _number_list(args.alphas, float, "--alphas")
+    task = load(args.model)
+    started = time.monotonic()
+
+    def show(row: Mapping[str, Any], done: int, total: int) -> None:
+        print(f"[{done}/{total}] beam {row['beam_size']}, length penalty {row['length_penalty']:g}: "
+              f"dev BLEU {row['bleu']:.2f} ({time.monotonic() - started:.0f} s)", flush=True)
+
+    with as_flags({"beam_sizes", "length_penalties", "max_sentences", "split"}):
+        choice = task.choose_decoding(args.data, beams, alphas, split=args.split, max_sentences=args.sentences,
+                                      progress=show)
+    previous = choice["previous"]
+    print(f"\nBLEU on {choice['sentences']} {choice['split']} sentences ({choice['signature']}):")
+    print(grid_table(choice))
+    print(f"chosen: beam {choice['beam_size']}, length penalty {choice['length_penalty']:g} "
+          f"(was beam {previous['beam_size']}, length penalty {previous['length_penalty']:g})")
+    if args.dry_run:
+        print("--dry-run: nothing saved")
+        return 0
+    save_decoding_choice(args.model, choice)
+    print(f"saved in {Path(args.model) / 'config.json'}; run `nlpsuite evaluate --model {args.model} "
+          f"--data {args.data} --save` to refresh metrics.json and the model card")
+    return 0
+
+
+def _number_list(text: str, kind: type, flag: str) -> list[Any]:
+    """``"4,8"`` -> ``[4, 8]`` for a comma-separated flag, with a one-line error naming the flag."""
+    try:
+        return [kind(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise NlpsuiteError(f"{flag} {text}: expected {kind.__name__} values separated by commas") from None
+
+
 def _info(_: argparse.Namespace) -> int:
     from nlpsuite import distribute
     from nlpsuite.data.registry import DATASETS, data_dir
@@ -236,7 +292,15 @@ def _info(_: argparse.Namespace) -> int:
 
 # ------------------------------------------------------------------------- options typed as flags
 # Options that have a flag of their own; every other option is ``--set KEY=VALUE``.
-OPTION_FLAGS = {"epochs": "--epochs", "batch_size": "--batch-size", "strategy": "--strategy", "split": "--split"}
+OPTION_FLAGS = {
+    "epochs": "--epochs",
+    "batch_size": "--batch-size",
+    "strategy": "--strategy",
+    "split": "--split",
+    "beam_sizes": "--beams",
+    "length_penalties": "--alphas",
+    "max_sentences": "--sentences",
+}
 
 
 @contextlib.contextmanager
@@ -377,7 +441,14 @@ def parse_literal(text: str) -> Any:
     return text
 
 
-COMMANDS = {"train": _train, "evaluate": _evaluate, "predict": _predict, "export": _export, "info": _info}
+COMMANDS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "predict": _predict,
+    "export": _export,
+    "tune-decoding": _tune_decoding,
+    "info": _info,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -398,14 +469,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(argv: Sequence[str] | None) -> int:
+    command = None
     try:
         args = build_parser().parse_args(argv)
-        return COMMANDS[args.command](args)
+        command = args.command
+        return COMMANDS[command](args)
     except NlpsuiteError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("error: interrupted; run again with --resume to continue training", file=sys.stderr)
+        hint = "; run again with --resume to continue training" if command == "train" else ""
+        print(f"error: interrupted{hint}", file=sys.stderr)
         return 130
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
@@ -26,6 +26,7 @@ from nlpsuite.data.text_pairs import (
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Asset, Task, TaskConfig
 from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
+from nlpsuite.tasks.translation.decoding_choice import BEAM_SIZES, LENGTH_PENALTIES, decoding_grid, pick_decoding
 from nlpsuite.tasks.translation.model import ATTENTIONS, TranslationModel  # registers the class for loading
 from nlpsuite.tasks.translation.preprocess import (
     SubwordTokenizer,
@@ -232,6 +233,80 @@ class TranslationTask(Task):
             ],
         }
 
+    def choose_decoding(
+        self,
+        data: Any,
+        beam_sizes: Sequence[int] = (4, 8),
+        length_penalties: Sequence[float] = (0.6, 1.0, 1.4),
+        split: str = "dev",
+        max_sentences: int = 1000,
+        progress: Callable[[dict[str, Any], int, int], None] | None = None,
+    ) -> dict[str, Any]:
+        """Scores every beam size x length penalty on dev BLEU and returns the best pair (never the test split).
+
+        The sentences are a seeded sample spread over the whole split (the files are in length order, so the
+        first ones would favour short outputs), the same sample the training's dev BLEU draws. The task is
+        not changed: ``nlpsuite tune-decoding`` saves the choice (``save_decoding_choice``).
+
+        Args:
+            data: the dataset the model was trained on (name or path).
+            beam_sizes: beams per sentence to try (1 = greedy).
+            length_penalties: GNMT alphas to try (beam size 1 ignores them: scored once).
+            split: ``dev`` (the model's dev split), or ``all``: every pair of ``data`` whose source is not in
+                the model's test split (e.g. a tuning file of your own).
+            max_sentences: sentences scored (0 = the whole split).
+            progress: called after each setting with its row, the number done and the total.
+
+        Returns:
+            ``grid`` (one row per setting: ``beam_size``, ``length_penalty``, ``bleu``), the chosen
+            ``beam_size``, ``length_penalty`` and ``bleu`` (highest BLEU; ties go to the smaller beam, then to
+            the length penalty closest to the current one), ``previous`` (the current settings), ``split``,
+            ``sentences`` and the BLEU ``signature``.
+
+        Example:
+        >>> from nlpsuite.tasks.translation._examples import toy_task
+        >>> task = toy_task()  # untrained, on a made-up language written to toy.txt
+        >>> choice = task.choose_decoding("toy.txt", beam_sizes=[1, 2], length_penalties=[0.0, 1.0])
+        >>> [(r["beam_size"], r["length_penalty"]) for r in choice["grid"]], choice["split"]
+        ([(1, 0.0), (1, 1.0), (2, 0.0), (2, 1.0)], 'dev')
+        >>> task.choose_decoding("toy.txt", split="test")
+        Traceback (most recent call last):
+        ...
+        nlpsuite.errors.OptionError: split must not be 'test': ... (got 'test')
+        """
+        grid = decoding_grid(beam_sizes, length_penalties)
+        if split == "test":
+            raise OptionError("split", split, "must not be 'test': settings chosen on the test sentences would "
+                              "inflate their BLEU; choose on 'dev'")
+        check_choice("split", split, ("dev", "all"))
+        if isinstance(max_sentences, bool) or not isinstance(max_sentences, int) or max_sentences < 0:
+            raise OptionError("max_sentences", max_sentences, "must be a whole number >= 0 (0 = the whole split)")
+        pairs = self._pairs_for(data, split)
+        if split == "all":  # a file holding the test sentences must not choose on them
+            test = set(self.assets["split"]["test"])
+            pairs = [p for p in pairs if sentence_hash(p.source) not in test]
+        sample = _spread_sample(pairs, max_sentences, self.config.seed)
+        if not sample:
+            raise NlpsuiteError(f"{data}: no pairs left to score outside the model's test split")
+        rows: list[dict[str, Any]] = []
+        scored: dict[tuple[int, float], dict[str, Any]] = {}
+        for beam_size, alpha in grid:
+            key = (beam_size, 0.0 if beam_size == 1 else alpha)  # greedy decoding has no length penalty
+            if key not in scored:
+                scored[key] = self._score(sample, beam_size=beam_size, length_penalty=alpha)
+            rows.append({"beam_size": beam_size, "length_penalty": alpha, "bleu": scored[key]["bleu"]})
+            if progress is not None:
+                progress(rows[-1], len(rows), len(grid))
+        best = pick_decoding(rows, self.config.length_penalty)
+        return {
+            **best,
+            "previous": {"beam_size": self.config.beam_size, "length_penalty": self.config.length_penalty},
+            "grid": rows,
+            "split": split,
+            "sentences": len(sample),
+            "signature": next(iter(scored.values()))["signature"],
+        }
+
     def _pairs_for(self, data: Any, split: str) -> list[TextPair]:
         path = registry.resolve(data)
         pairs = read_pairs(path, self.config.direction)
@@ -247,12 +322,14 @@ class TranslationTask(Task):
             )
         return selected
 
-    def _score(self, pairs: Sequence[TextPair], beam_size: int) -> dict[str, Any]:
+    def _score(
+        self, pairs: Sequence[TextPair], beam_size: int, length_penalty: float | None = None
+    ) -> dict[str, Any]:
         import sacrebleu
 
-        translations = [
-            r["translation"] for r in self.predict([p.source for p in pairs], beam_size=beam_size, num_results=1)
-        ]
+        sources = [p.source for p in pairs]
+        results = self.predict(sources, beam_size=beam_size, length_penalty=length_penalty, num_results=1)
+        translations = [r["translation"] for r in results]
         references = [[p.target for p in pairs]]
         tokenize = "zh" if Direction.parse(self.config.direction).is_chinese("target") else "13a"
         bleu = sacrebleu.metrics.BLEU(tokenize=tokenize)
@@ -294,8 +371,8 @@ class TranslationTask(Task):
             raise NlpsuiteError(
                 f"unknown translation option(s) {', '.join(unknown)}; known: {', '.join(PREDICT_OPTIONS)}"
             )
-        beam_size = _int_option(options, "beam_size", self.config.beam_size, 1, 64)
-        alpha = _float_option(options, "length_penalty", self.config.length_penalty, 0.0, 5.0)
+        beam_size = _int_option(options, "beam_size", self.config.beam_size, *BEAM_SIZES)
+        alpha = _float_option(options, "length_penalty", self.config.length_penalty, *LENGTH_PENALTIES)
         batch_size = _int_option(options, "batch_size", 64, 1, 4096)
         max_length = options.get("max_length")
         min_length = _int_option(options, "min_length", 0, 0, 1000)
