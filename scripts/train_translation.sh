@@ -2,7 +2,8 @@
 # `make train-translation`: trains and evaluates the two committed translation models.
 #   saved_models/translation-spa-en  (spa-eng, Spanish -> English)
 #   saved_models/translation-zh-en   (cmn-eng, Chinese -> English)
-# Each run trains into $OUT_ROOT/<name> (default saved_models/), then scores the held-out test split
+# Each run trains into $OUT_ROOT/<name> (default saved_models/), chooses its beam size and length penalty
+# on dev BLEU (`nlpsuite tune-decoding`, never the test split), then scores the held-out test split
 # (beam and greedy, sacrebleu) and writes metrics.json + MODEL_CARD.md there.
 #
 #   ONLY=spa-en|zh-en|all   which model (default all)
@@ -10,6 +11,8 @@
 #   RESUME=1                 continue an interrupted run from its checkpoint (<out>.ckpt)
 #   INIT_FROM=DIR            start from a saved model of the same recipe (weights and vocabularies)
 #   SPA_LR / ZH_LR           Adam learning rate (default 0.002)
+#   TUNE_DECODING=0         keep beam 4 / length penalty 0.6 instead of choosing them on dev (default 1)
+#   TUNE_BEAMS / TUNE_ALPHAS the grid tried (default 4,8 and 0.6,1.0,1.4), on TUNE_SENTENCES dev sentences (1000)
 #   SPA_STAGE2_MINUTES       budget of spa-en's second stage, continued at learning rate 0.0005 (default 15;
 #                            0 = none). The committed model: SPA_MINUTES=45, then this stage.
 #
@@ -37,6 +40,11 @@ train_one() {
   local out="$OUT_ROOT/$name"
   echo "== $name: training on $data -> $out"
   "$PY" -m nlpsuite train translation --data "$data" --out "$out" "${RESUME_FLAG[@]}" "${INIT[@]}" "$@"
+  if [ "${TUNE_DECODING:-1}" = 1 ]; then
+    echo "== $name: choosing beam size and length penalty on dev BLEU"
+    "$PY" -m nlpsuite tune-decoding --model "$out" --data "$data" --beams "${TUNE_BEAMS:-4,8}" \
+      --alphas "${TUNE_ALPHAS:-0.6,1.0,1.4}" --sentences "${TUNE_SENTENCES:-1000}"
+  fi
   echo "== $name: evaluating on the held-out test split"
   "$PY" -m nlpsuite evaluate --model "$out" --data "$data" --split test --save
 }
