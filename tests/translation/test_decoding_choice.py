@@ -129,7 +129,7 @@ def test_cli_dry_run_and_bad_flags_change_nothing(model_copy, toy_file, capsys):
     assert (model_copy / "config.json").read_bytes() == saved
 
 
-def test_an_interrupted_run_leaves_config_json_unchanged(model_copy, toy_file, monkeypatch):
+def test_an_interrupted_run_leaves_config_json_unchanged(model_copy, toy_file, monkeypatch, capsys):
     saved = (model_copy / "config.json").read_bytes()
     real = TranslationTask._score
     calls = []
@@ -144,6 +144,7 @@ def test_an_interrupted_run_leaves_config_json_unchanged(model_copy, toy_file, m
     argv = ["tune-decoding", "--model", str(model_copy), "--data", str(toy_file), "--beams", "1,2",
             "--sentences", "5"]
     assert cli.main(argv) == 130
+    assert capsys.readouterr().err == "error: interrupted\n"  # no --resume hint: that is training's
     assert (model_copy / "config.json").read_bytes() == saved
     assert sorted(p.name for p in model_copy.iterdir() if p.name.startswith(".")) == []
 
