@@ -1,12 +1,12 @@
-"""The experimental HAR-X forecaster of ``bench.stock_combination`` (HAR of the log range variance plus market,
+"""The HAR-X forecaster of ``nlpsuite.tasks.stock.har`` (HAR of the log range variance plus market,
 leverage and calendar regressors): no look-ahead, across series too, and sane bands on a smoke-sized set."""
 
 import numpy as np
 import pytest
 
-from bench.stock_combination import HarMarketForecaster, HarRangeForecaster
 from nlpsuite.data.prices import PriceSeries
 from nlpsuite.tasks.stock import features as F
+from nlpsuite.tasks.stock.har import HarMarketForecaster, HarRangeForecaster
 
 from .test_feature_leakage import ohlc_series, tamper_after
 
