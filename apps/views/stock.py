@@ -182,11 +182,13 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
     if not first:
         return []
     lines = [_mae_sentence(first["mase"]), _coverage_sentence(first["coverage_80"]), *_band_sentences(first)]
-    weight = metrics.get("garch_weight") or 0.0
-    if weight:
+    weight, har = metrics.get("garch_weight") or 0.0, metrics.get("har_weight") or 0.0
+    if weight or har:
+        parts = [f"{1 - weight - har:.0%} network", f"{weight:.0%} GARCH" if weight else "",
+                 f"{har:.0%} HAR-X (range-variance regression)" if har else ""]
         lines.append(
-            f"The forecast averages the network's quantiles with GARCH's ({1 - weight:.0%} network, "
-            f"{weight:.0%} GARCH; the weight was chosen before the test period)."
+            f"The forecast averages the quantiles of several models ({', '.join(p for p in parts if p)}; "
+            "the weights were chosen before the test period)."
         )
     return lines
 

@@ -85,3 +85,5 @@ def test_verdict_says_when_the_forecast_is_blended_with_garch():
     assert not any("averages" in line for line in verdict({"by_horizon": {"1": row}}))
     blended = " ".join(verdict({"by_horizon": {"1": row}, "garch_weight": 0.4}))
     assert "60% network, 40% GARCH" in blended and "beat" in blended
+    three = " ".join(verdict({"by_horizon": {"1": row}, "garch_weight": 0.1, "har_weight": 0.4}))
+    assert "50% network, 10% GARCH, 40% HAR-X" in three

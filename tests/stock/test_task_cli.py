@@ -29,13 +29,16 @@ def test_train_saved_everything(tiny_model):
     config = json.loads((tiny_model / "config.json").read_text())["config"]
     assert config["garch_weight"] == choice["garch_weight"] and choice["origins"] > 0
     assert choice["pinball"] == min(choice["pinball_by_weight"].values()) and "garch_weight" in card
+    # ... jointly with HAR-X's, over the simplex (every pair of 0, 0.05, .., 1 summing to at most 1).
+    assert config["har_weight"] == choice["har_weight"] and "har_weight" in card and len(choice["pinball_by_weight"]) == 231
+    assert choice["garch_weight"] + choice["har_weight"] <= 1 and np.isfinite(choice["pinball_har"])
 
 
 def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys):
     assert cli.main(["evaluate", "--model", str(tiny_model), "--data", str(series_csv), "--json"]) == 0
     metrics = json.loads(capsys.readouterr().out)
     assert metrics["split"] == "test" and metrics["first_origin"] > "2016-06-30"
-    assert 0 < metrics["garch_weight"] <= 1  # the default forecast averages the model with GARCH
+    assert 0 < metrics["garch_weight"] + metrics["har_weight"] <= 1  # the default forecast is a blend
     assert set(metrics["by_horizon"]) == {"1", "2", "3", "4", "5"}
     row = metrics["by_horizon"]["1"]
     for key in (

@@ -27,9 +27,10 @@ import numpy as np
 
 from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.stock import features as F
-from nlpsuite.tasks.stock.combination import Blended
+from nlpsuite.tasks.stock.combination import blend
 from nlpsuite.tasks.stock.conformal import Recalibrated
 from nlpsuite.tasks.stock.garch import GarchForecaster
+from nlpsuite.tasks.stock.har import HarMarketForecaster
 
 __all__ = [
     "DriftForecaster",
@@ -236,7 +237,7 @@ def blend_with_garch(forecaster: Any, garch: Any, weight: float) -> Any:
     >>> type(blend).__name__, blend.name, blend.weight
     ('Blended', 'naive', 0.4)
     """
-    return Blended(forecaster, garch, weight) if weight else forecaster
+    return blend(forecaster, [(garch, weight)])
 
 
 def predict_array(model: Any, x: np.ndarray, batch_size: int = 2048, pad_to: int = 64) -> np.ndarray:
@@ -666,6 +667,7 @@ def walk_forward(
     features: Sequence[str] = F.FEATURES,
     conformal_window: int = 0,
     garch_weight: float = 0.0,
+    har_weight: float = 0.0,
     seed: int = 1234,
     log: Callable[[str], None] = print,
 ) -> WalkForwardResult:
@@ -679,7 +681,9 @@ def walk_forward(
     rows of each series, 0 = no GARCH), reusing its fits across blocks. With ``conformal_window``
     the model's outer quantiles are recalibrated on the trailing origins (forecast by the current
     model, outcomes known before the origin). With ``garch_weight`` the (recalibrated) model's
-    quantiles are then averaged with GARCH's (``blend_with_garch``), as ``StockTask`` forecasts.
+    quantiles are then averaged with GARCH's, and with ``har_weight`` with HAR-X's
+    (``har.HarMarketForecaster`` over all of ``datas``; ``combination.blend``), as ``StockTask``
+    forecasts.
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -694,6 +698,7 @@ def walk_forward(
     garch = next((f for f in others if f.name == "garch"), None)
     if garch_weight and garch is None:
         garch = GarchForecaster(window=garch_window)
+    har = HarMarketForecaster(list(datas)) if har_weight else None
     parts: list[Forecasts] = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else np.datetime64("9999-12-31")
@@ -715,7 +720,7 @@ def walk_forward(
                 refit_samples,
             )
         forecaster = recalibrate(ModelForecaster(model, scaler, lookback), conformal_window, lookback)
-        forecaster = blend_with_garch(forecaster, garch, garch_weight)
+        forecaster = blend(forecaster, [(garch, garch_weight), (har, har_weight)])
         for data in datas:
             rows = np.arange(F.first_origin(lookback), len(data) - 1)
             in_block = rows[(data.dates[rows] >= start) & (data.dates[rows] < end)]

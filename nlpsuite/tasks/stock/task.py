@@ -24,8 +24,9 @@ from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
-from nlpsuite.tasks.stock.combination import choose_weight
+from nlpsuite.tasks.stock.combination import WEIGHT_GRID, blend, choose_weights, mean_pinball
 from nlpsuite.tasks.stock.garch import GarchForecaster
+from nlpsuite.tasks.stock.har import HarMarketForecaster
 from nlpsuite.tasks.stock.model import build_model, compile_model
 
 __all__ = ["StockConfig", "StockTask", "feature_names", "walk_forward"]
@@ -77,6 +78,17 @@ class StockConfig(TaskConfig):
         choose_garch_weight: at training, replace ``garch_weight`` by the weight (0, 0.05, .., 1)
             with the lowest h = 1 pinball loss on the new model's own dev period (the same rule; kept
             in ``assets/garch_weight.json`` and the saved config). Off = use ``garch_weight`` as given.
+        har_weight: weight of HAR-X's quantiles in the final forecast (``har.HarMarketForecaster``: a
+            walk-forward HAR regression of the log daily range variance with market, leverage and
+            calendar regressors, refitted at every forecast, nothing saved); the model's weight is
+            ``1 - garch_weight - har_weight``. 0 = off (a config saved without it loads as 0). Its
+            market columns average the other series of the run (``evaluate`` and the walk-forward:
+            every series given); ``predict`` forecasts each input alone, so there they are the
+            series' own values.
+        choose_har_weight: at training, choose ``har_weight`` on the dev period too, jointly with
+            ``garch_weight`` when ``choose_garch_weight`` is on (every pair of 0, 0.05, .., 1 summing to
+            at most 1; the same h = 1 pinball rule; kept in ``assets/garch_weight.json``). Off = use
+            ``har_weight`` as given.
 
     Example:
     >>> config = StockConfig(lookback=20, horizon=5)
@@ -118,6 +130,9 @@ class StockConfig(TaskConfig):
     # Chosen on the saved model's 2007 dev period at h = 1 (bench/results/stock_combination.json).
     garch_weight: float = 0.35
     choose_garch_weight: bool = True
+    # 0 so that a config saved before HAR-X loads unchanged; training chooses it (choose_har_weight).
+    har_weight: float = 0.0
+    choose_har_weight: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -132,6 +147,13 @@ class StockConfig(TaskConfig):
             )
         if not 0.0 <= self.garch_weight <= 1.0:
             raise OptionError("garch_weight", self.garch_weight, "must be in [0, 1] (0 = the model alone)")
+        if not 0.0 <= self.har_weight <= 1.0:
+            raise OptionError("har_weight", self.har_weight, "must be in [0, 1] (0 = no HAR-X)")
+        if self.garch_weight + self.har_weight > 1.0 + 1e-9:
+            raise OptionError(
+                "har_weight", self.har_weight,
+                f"plus garch_weight {self.garch_weight} must be at most 1 (the rest is the model's weight)",
+            )
         if self.garch_weight and not self.garch_refit_every:
             raise OptionError(
                 "garch_weight", self.garch_weight, "needs GARCH: set garch_refit_every above 0 or garch_weight=0"
@@ -202,9 +224,9 @@ class StockTask(Task):
             _check_walk_forward(datas, config)  # before the final fit, not after it
         model, scaler, split = _fit_final(datas, config, run)
         choice = None
-        if config.choose_garch_weight and config.garch_refit_every:
-            choice = _choose_garch_weight(datas, config, model, scaler, np.datetime64(split["dev_start"]))
-            config = dataclasses.replace(config, garch_weight=choice["garch_weight"])
+        if (config.choose_garch_weight and config.garch_refit_every) or config.choose_har_weight:
+            choice = _choose_weights(datas, config, model, scaler, np.datetime64(split["dev_start"]))
+            config = dataclasses.replace(config, garch_weight=choice["garch_weight"], har_weight=choice["har_weight"])
         walk = _run_walk_forward(datas, config) if config.walk_forward else None
         names = [d.name for d in datas]
         assets = {
@@ -220,15 +242,18 @@ class StockTask(Task):
         ]
         if choice is not None:
             assets["garch_weight"] = choice
-        if config.garch_weight or choice is not None:
+        if config.garch_weight or config.har_weight or choice is not None:
             chosen = (
                 f"chosen on the dev period's {choice['origins']} h=1 outcomes, pinball {choice['pinball']:.5f} "
-                f"vs the model's {choice['pinball_model']:.5f} and GARCH's {choice['pinball_garch']:.5f}"
+                f"vs the model's {choice['pinball_model']:.5f}, GARCH's {choice['pinball_garch']:.5f} and "
+                f"HAR-X's {choice['pinball_har']:.5f}"
                 if choice is not None else "set by hand"
             )
             notes.append(
-                f"Forecasts average the (recalibrated) model's quantiles with GARCH(1,1)-t's, weight "
-                f"{config.garch_weight:g} on GARCH (garch_weight, {chosen})."
+                f"Forecasts average the (recalibrated) model's quantiles with GARCH(1,1)-t's and HAR-X's "
+                f"(a HAR regression of the log daily range variance with market, leverage and calendar "
+                f"regressors), weights {config.garch_weight:g} on GARCH (garch_weight) and "
+                f"{config.har_weight:g} on HAR-X (har_weight), {chosen}."
             )
         if walk is not None:
             assets["walk_forward"] = walk
@@ -269,7 +294,9 @@ class StockTask(Task):
         )
         # The model's blend reuses the baseline's GARCH fits (one fit per refit row for both).
         garch = next((f for f in baselines if f.name == "garch"), None)
-        forecasters = [self.forecaster(garch), *baselines]
+        # HAR-X's market columns read every series given here, as in the walk-forward at training.
+        har = HarMarketForecaster(datas) if config.har_weight else None
+        forecasters = [self.forecaster(garch, har), *baselines]
         parts = []
         for d in datas:
             rows = np.arange(F.first_origin(config.lookback), len(d) - 1)
@@ -290,6 +317,7 @@ class StockTask(Task):
             "data": ", ".join(d.name for d in datas),
             "refits": 0,
             "garch_weight": config.garch_weight,
+            "har_weight": config.har_weight,
             **report,
             "units": "log price (0.01 ~ 1% of the price); mase = mae / naive mae, same origins",
             "notes": [n for d in datas for n in d.series.notes],
@@ -298,16 +326,24 @@ class StockTask(Task):
             report["walk_forward_at_training"] = self.assets["walk_forward"]
         return report
 
-    def forecaster(self, garch: Any = None) -> Any:
+    def forecaster(self, garch: Any = None, har: Any = None) -> Any:
         """The saved model as a backtest forecaster: recalibrated when ``conformal_window > 0``, then
-        averaged with GARCH(1,1)-t's quantiles when ``garch_weight > 0`` (``garch``: a
-        ``GarchForecaster`` to share, e.g. the backtest's baseline; default a new one)."""
+        averaged with GARCH(1,1)-t's quantiles (``garch_weight``) and HAR-X's (``har_weight``;
+        ``combination.blend``).
+
+        Args:
+            garch: a ``GarchForecaster`` to share, e.g. the backtest's baseline (default a new one).
+            har: a ``HarMarketForecaster`` built on every series of the run, so that its market
+                columns see the others (default one on no other series: each series alone).
+        """
         config = self.config
         model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), config.lookback)
         model = B.recalibrate(model, config.conformal_window, config.lookback)
         if config.garch_weight and garch is None:
             garch = GarchForecaster(config.garch_refit_every, config.garch_window)
-        return B.blend_with_garch(model, garch, config.garch_weight)
+        if config.har_weight and har is None:
+            har = HarMarketForecaster([])
+        return blend(model, [(garch, config.garch_weight), (har, config.har_weight)])
 
     # ---------------------------------------------------------------------------------- prediction
 
@@ -323,7 +359,8 @@ class StockTask(Task):
             history: also return the last ``history`` closes as ``history: [{"date", "close"}]``.
 
         Forecast dates are the next business days (Monday to Friday; exchange holidays are not
-        known).
+        known). Each input is forecast alone: HAR-X's market columns (``har_weight``) fall back to
+        the series' own range terms, as they add nothing without other tickers.
         """
         if options:
             raise NlpsuiteError(f"unknown option(s) {', '.join(options)} for stock predict; known: horizon, history")
@@ -489,40 +526,69 @@ def _fit_final(
     return model, scaler, split
 
 
-def _choose_garch_weight(
+def _choose_weights(
     datas: list[F.Prepared], config: StockConfig, model: Any, scaler: F.Scaler, dev_start: np.datetime64
 ) -> dict[str, Any]:
-    """``garch_weight`` with the lowest h = 1 pinball loss on the dev origins (outcomes up to ``train_end``).
+    """``garch_weight`` and ``har_weight`` with the lowest h = 1 pinball loss on the dev origins (outcomes
+    up to ``train_end``), over the simplex grid of ``combination.choose_weights``; a weight whose
+    ``choose_*`` option is off stays as configured.
 
     The dev period only decided when to stop training, so the model was never fitted on these
     outcomes; none of them is a test outcome.
     """
+    pick_garch = config.choose_garch_weight and config.garch_refit_every
+    grids = (
+        WEIGHT_GRID if pick_garch else (config.garch_weight,),
+        WEIGHT_GRID if config.choose_har_weight else (config.har_weight,),
+    )
+    y, members = _dev_forecasts(datas, config, model, scaler, dev_start)
+    if not len(y):
+        nan = float("nan")
+        return {"garch_weight": config.garch_weight if not pick_garch else 0.0,
+                "har_weight": config.har_weight if not config.choose_har_weight else 0.0, "origins": 0,
+                "pinball": nan, "pinball_model": nan, "pinball_garch": nan, "pinball_har": nan}
+    (garch_weight, har_weight), losses = choose_weights(y, members["model"], [members["garch"], members["har"]], grids)
+    solo = {name: mean_pinball(y, q) if q.any() else float("nan") for name, q in members.items()}
+    return {
+        "garch_weight": garch_weight,
+        "har_weight": har_weight,
+        "origins": int(len(y)),
+        "pinball": losses[garch_weight, har_weight],
+        "pinball_model": solo["model"],
+        "pinball_garch": solo["garch"],
+        "pinball_har": solo["har"],
+        # JSON keys: "garch_weight,har_weight".
+        "pinball_by_weight": {f"{g:g},{h:g}": loss for (g, h), loss in losses.items()},
+    }
+
+
+def _dev_forecasts(
+    datas: list[F.Prepared], config: StockConfig, model: Any, scaler: F.Scaler, dev_start: np.datetime64
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """h = 1 outcomes ``[n]`` at the dev origins, and each member's quantiles there ``{name: [n, 3]}``
+    (``model``: the recalibrated network, ``garch``, ``har``: HAR-X over every series; all 0 = none)."""
     cutoff = _parse_date(config.train_end, "train_end")
-    forecaster = B.ModelForecaster(model, scaler, config.lookback)
-    forecaster = B.recalibrate(forecaster, config.conformal_window, config.lookback)
-    garch = GarchForecaster(config.garch_refit_every, config.garch_window)
-    ys, ours, theirs = [], [], []
+    forecaster = B.recalibrate(B.ModelForecaster(model, scaler, config.lookback), config.conformal_window,
+                               config.lookback)
+    members = {
+        "model": forecaster,
+        "garch": GarchForecaster(config.garch_refit_every, config.garch_window) if config.garch_refit_every else None,
+        "har": HarMarketForecaster(datas),
+    }
+    ys, quantiles = [], {name: [] for name in members}
     for data in datas:
         rows = np.arange(F.first_origin(config.lookback), len(data) - 1)
         known = data.dates[rows + 1] <= cutoff if cutoff is not None else np.ones(len(rows), bool)
         rows = rows[(data.dates[rows] >= dev_start) & known]
         if len(rows):
             ys.append(F.targets(data, rows, 1)[0][:, 0])
-            ours.append(forecaster.forecast(data, rows, 1)[:, 0])
-            theirs.append(garch.forecast(data, rows, 1)[:, 0])
+            for name, member in members.items():
+                quantiles[name].append(
+                    member.forecast(data, rows, 1)[:, 0] if member is not None else np.zeros((len(rows), 3))
+                )
     if not ys:
-        return {"garch_weight": 0.0, "origins": 0, "pinball": float("nan"), "pinball_model": float("nan"),
-                "pinball_garch": float("nan")}
-    y, ours, theirs = np.concatenate(ys), np.concatenate(ours), np.concatenate(theirs)
-    weight, losses = choose_weight(y, ours, theirs)
-    return {
-        "garch_weight": weight,
-        "origins": int(len(y)),
-        "pinball": losses[weight],
-        "pinball_model": losses[0.0],
-        "pinball_garch": losses[1.0],
-        "pinball_by_weight": losses,
-    }
+        return np.zeros(0), {}
+    return np.concatenate(ys), {name: np.concatenate(q) for name, q in quantiles.items()}
 
 
 def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) -> Any:
@@ -545,6 +611,7 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         features=feature_names(config),
         conformal_window=config.conformal_window,
         garch_weight=config.garch_weight,
+        har_weight=config.har_weight,
         seed=config.seed,
         **kwargs,
     )
