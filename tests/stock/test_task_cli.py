@@ -30,7 +30,8 @@ def test_train_saved_everything(tiny_model):
     assert config["garch_weight"] == choice["garch_weight"] and choice["origins"] > 0
     assert choice["pinball"] == min(choice["pinball_by_weight"].values()) and "garch_weight" in card
     # ... jointly with HAR-X's, over the simplex (every pair of 0, 0.05, .., 1 summing to at most 1).
-    assert config["har_weight"] == choice["har_weight"] and "har_weight" in card and len(choice["pinball_by_weight"]) == 231
+    assert config["har_weight"] == choice["har_weight"] and "har_weight" in card
+    assert len(choice["pinball_by_weight"]) == 231
     assert choice["garch_weight"] + choice["har_weight"] <= 1 and np.isfinite(choice["pinball_har"])
 
 
