@@ -21,7 +21,10 @@ from .conftest import TINY_SETTINGS
 @pytest.fixture(scope="module")
 def trained_and_saved(series_csv, tmp_path_factory):
     # One epoch: the oracle needs trained (non-initial) weights and a fitted scaler, not a good model.
-    config = apply_overrides(StockConfig(), {**TINY_SETTINGS, "walk_forward": "false", "epochs": "1"})
+    # Blend weights fixed (not chosen on the tiny dev period, which may leave the network no weight),
+    # so the network, and with it the scaler, is part of the forecast; HAR-X and GARCH too.
+    fixed = {"choose_garch_weight": "false", "garch_weight": "0.2", "choose_har_weight": "false", "har_weight": "0.3"}
+    config = apply_overrides(StockConfig(), {**TINY_SETTINGS, "walk_forward": "false", "epochs": "1", **fixed})
     out = tmp_path_factory.mktemp("stock-oracle") / "stock"
     trained = StockTask.train(str(series_csv), config, out=out)
     trained.save(out)
