@@ -189,9 +189,9 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
             Blended(raw, garch, selection["weight_blend_then_conformal"]), config.conformal_window or 1000, first
         ),
         "har (experimental, alone)": har,
-        f"three-way model/GARCH/HAR {1 - wg3 - wh3:.1f}/{wg3}/{wh3} (dev)": _blend3(model, garch, har, wg3, wh3),
+        f"three-way model/GARCH/HAR {1 - wg3 - wh3:.2f}/{wg3}/{wh3} (dev)": _blend3(model, garch, har, wg3, wh3),
         "har-x (experimental, alone)": stored["har_x"],
-        f"three-way model/GARCH/HAR-X {1 - wgx - whx:.1f}/{wgx}/{whx} (dev)": _blend3(
+        f"three-way model/GARCH/HAR-X {1 - wgx - whx:.2f}/{wgx}/{whx} (dev)": _blend3(
             model, garch, stored["har_x"], wgx, whx
         ),
     }
@@ -245,23 +245,20 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
 
 
 def _three_way(y: np.ndarray, model: np.ndarray, garch: np.ndarray, third: np.ndarray) -> str:
-    """The dev-best ``"w_garch,w_third"`` on the simplex grid of step 0.1 of ``(1 - wg - wt) * model + wg *
-    garch + wt * third`` (h = 1 quantiles ``[n, 3]``), by mean pinball loss."""
-    from nlpsuite.tasks.stock import backtest as B
+    """The dev-best ``"w_garch,w_third"`` of ``(1 - wg - wt) * model + wg * garch + wt * third`` (h = 1
+    quantiles ``[n, 3]``) by mean pinball loss, on the simplex grid of step 0.05 that training uses
+    (``combination.choose_weights``)."""
+    from nlpsuite.tasks.stock.combination import WEIGHT_GRID, choose_weights
 
-    grid = [(a / 10, b / 10) for a in range(11) for b in range(11 - a)]
-    scores = {
-        f"{wg:.1f},{wt:.1f}": float(np.mean(B.pinball(y, (1 - wg - wt) * model + wg * garch + wt * third)))
-        for wg, wt in grid
-    }
-    return min(scores, key=scores.get)
+    (wg, wt), _ = choose_weights(y, model, [garch, third], [WEIGHT_GRID, WEIGHT_GRID])
+    return f"{wg:g},{wt:g}"
 
 
 def _blend3(model: Any, garch: Any, third: Any, wg: float, wt: float) -> Any:
-    """``(1 - wg - wt) * model + wg * garch + wt * third`` as nested two-way blends."""
-    from nlpsuite.tasks.stock.combination import Blended
+    """``(1 - wg - wt) * model + wg * garch + wt * third`` (``combination.blend``, as ``StockTask`` forecasts)."""
+    from nlpsuite.tasks.stock.combination import blend
 
-    return Blended(Blended(model, garch, wg / max(1e-9, 1 - wt)), third, wt)
+    return blend(model, [(garch, wg), (third, wt)])
 
 
 def _oracle(datas: list, test: Any, first: int) -> float:
