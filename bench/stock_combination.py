@@ -188,9 +188,9 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         f"conformal of blend raw model + GARCH, w={selection['weight_blend_then_conformal']} (dev)": Recalibrated(
             Blended(raw, garch, selection["weight_blend_then_conformal"]), config.conformal_window or 1000, first
         ),
-        "har (experimental, alone)": har,
+        "har (alone)": har,
         f"three-way model/GARCH/HAR {1 - wg3 - wh3:.2f}/{wg3}/{wh3} (dev)": _blend3(model, garch, har, wg3, wh3),
-        "har-x (experimental, alone)": stored["har_x"],
+        "har-x (alone)": stored["har_x"],
         f"three-way model/GARCH/HAR-X {1 - wgx - whx:.2f}/{wgx}/{whx} (dev)": _blend3(
             model, garch, stored["har_x"], wgx, whx
         ),
