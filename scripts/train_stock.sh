@@ -4,9 +4,10 @@
 # refitting and writes metrics.json + MODEL_CARD.md. The recipe is StockConfig's defaults: a GRU 16
 # (dropout 0.3, L2 1e-3) over 60 days of the 17 return / range / gap / volume features, conformal
 # recalibration on 1,000 trailing origins, GARCH(1,1)-t refitted every 20 days as the baseline to beat
-# (pinball_ratio_garch in metrics.json), and the forecast averaged with GARCH's quantiles at the weight
-# that is best on the dev period (choose_garch_weight; --set garch_feature=true also feeds GARCH's
-# volatility to the network).
+# (pinball_ratio_garch in metrics.json), and the forecast averaged with GARCH's and HAR-X's quantiles
+# (a HAR regression of the log range variance with market, leverage and calendar regressors) at the
+# weights that are best on the dev period (choose_garch_weight, choose_har_weight; saved as garch_weight
+# and har_weight; --set garch_feature=true also feeds GARCH's volatility to the network).
 #   OUT=/tmp/stock bash scripts/train_stock.sh --set units=16   # other folder, extra options
 #   RESUME=1         continue an interrupted run from its checkpoint (<out>.ckpt)
 #   STOCK_MINUTES    wall-clock budget of the final fit in minutes (default 0 = until early stopping)
