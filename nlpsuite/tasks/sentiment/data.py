@@ -218,7 +218,9 @@ def length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Gener
     return batches
 
 
-def make_dataset(ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shuffle: bool, seed: int) -> Any:
+def make_dataset(
+    ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shuffle: bool, seed: int, targets: int = 1
+) -> Any:
     """Padded ``(token_ids, label)`` batches: tf.data on TensorFlow (one trace for any length), or a
     ``PyDataset``.
 
@@ -228,6 +230,8 @@ def make_dataset(ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shu
         batch_size: examples per batch.
         shuffle: reshuffle every epoch.
         seed: the shuffle's seed.
+        targets: outputs the model trains (an ensemble's members); above 1 each batch's labels come as a
+            tuple of that many copies, one per output, as Keras matches labels to outputs.
 
     Example:
     >>> import numpy as np
@@ -241,12 +245,14 @@ def make_dataset(ids: list[np.ndarray], labels: np.ndarray, batch_size: int, shu
 
     def batches() -> Any:
         for index in length_batches(lengths, batch_size, rng if shuffle else None):
-            yield pad([ids[i] for i in index]), labels[index]
+            y = labels[index]
+            yield pad([ids[i] for i in index]), y if targets == 1 else (y,) * targets
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        spec = (tf.TensorSpec((None, None), tf.int32), tf.TensorSpec((None,), tf.int32))
+        label_spec = tf.TensorSpec((None,), tf.int32)
+        spec = (tf.TensorSpec((None, None), tf.int32), label_spec if targets == 1 else (label_spec,) * targets)
         dataset = tf.data.Dataset.from_generator(batches, output_signature=spec)
         # A known length keeps Keras's progress bar and "ran out of data" check right.
         return dataset.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)

@@ -21,7 +21,7 @@ from nlpsuite.tasks.base import Asset, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
-from nlpsuite.tasks.sentiment.model import compile_forward, compiled_model
+from nlpsuite.tasks.sentiment.model import averaged, compile_forward, compiled_model
 
 __all__ = ["SentimentTask"]
 
@@ -72,14 +72,19 @@ class SentimentTask(Task):
         vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count)
         task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
         train_set = make_dataset(task._ids(train_tokens), task._label_ids(splits.train), config.batch_size, True,
-                                 config.seed)
-        dev_tokens = [tokenizer.tokenize(e.text) for e in splits.dev]
-        dev_set = make_dataset(task._ids(dev_tokens), task._label_ids(splits.dev), config.batch_size * 2, False,
-                               config.seed)
+                                 config.seed, targets=config.ensemble)
+        dev_ids = task._ids([tokenizer.tokenize(e.text) for e in splits.dev])
+        dev_labels = task._label_ids(splits.dev)
         with run.scope():
-            task.model = compiled_model(len(vocab), len(labels), config)
-        run.fit(task.model, train_set, dev_set, monitor="val_accuracy", mode="max",
-                shuffle=False)  # the batches are already shuffled, by length bucket
+            members = compiled_model(len(vocab), len(labels), config)
+            task.model = averaged(members)  # the same layers: it is trained as ``members`` trains
+        if config.ensemble == 1:
+            dev_set = make_dataset(dev_ids, dev_labels, config.batch_size * 2, False, config.seed)
+            run.fit(members, train_set, dev_set, monitor="val_accuracy", mode="max",
+                    shuffle=False)  # the batches are already shuffled, by length bucket
+        else:  # early stopping on the averaged prediction, which no single output of ``members`` is
+            run.fit(members, train_set, monitor="val_accuracy", mode="max", shuffle=False,
+                    dev_metric=lambda: task._accuracy(dev_ids, dev_labels))
         best = run.best()
         task.info = run.info(
             data=str(data),
@@ -235,6 +240,10 @@ class SentimentTask(Task):
             out[index] = keras.ops.convert_to_numpy(forward(pad([ids[i] for i in index])))
         return out
 
+    def _accuracy(self, ids: Sequence[np.ndarray], label_ids: np.ndarray) -> float:
+        """The share of ``ids`` whose most probable class is ``label_ids``'s."""
+        return float(np.mean(self._probabilities(ids).argmax(-1) == label_ids))
+
     def _occlusion(self, tokens: Sequence[str], label: int, probability: float) -> np.ndarray:
         ids = self._ids([tokens], truncated=True)[0]
         variants = [_drop(ids, [i], self.vocab.oov_id) for i in range(len(ids))]
@@ -295,6 +304,8 @@ def _summary(config: SentimentConfig) -> str:
         f"Embedding(vocab, {config.embedding_dim}) -> "
         f"{stack}{direction}{config.cell.upper()}({config.units}) -> {config.pooling} pooling -> "
         f"Dense(classes, softmax); dropout {config.dropout}."
+        + (f" An ensemble of {config.ensemble} such classifiers; the model averages their probabilities."
+           if config.ensemble > 1 else "")
     )
 
 
