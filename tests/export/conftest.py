@@ -63,6 +63,17 @@ def sentiment_model(models) -> Path:
 
 
 @pytest.fixture(scope="session")
+def sentiment_ensemble_model(models) -> Path:
+    """The tiny sentiment model as an ensemble of two (one averaged output from two members' layers)."""
+    from nlpsuite.tasks.sentiment import SentimentConfig, SentimentTask
+
+    settings = {**task_conftest("sentiment").TINY, "epochs": 1, "ensemble": 2}
+    out = models / "sentiment-en-ensemble"
+    SentimentTask.train(FIXTURES / "sentiment" / "en", SentimentConfig(**settings), out=out).save(out)
+    return out
+
+
+@pytest.fixture(scope="session")
 def stock_csv(models) -> Path:
     path = models / "synthetic.csv"
     task_conftest("stock").write_series(path)

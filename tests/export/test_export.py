@@ -52,9 +52,10 @@ def test_ner(ner_model, fmt, tmp_path):
     assert a.keys() == b.keys() and a["f1"] == b["f1"]
 
 
+@pytest.mark.parametrize("model", ["sentiment_model", "sentiment_ensemble_model"])
 @pytest.mark.parametrize("fmt", ["litert", "onnx"])
-def test_sentiment(sentiment_model, fmt, tmp_path):
-    keras_task, exported, _ = _pair(sentiment_model, fmt, tmp_path)
+def test_sentiment(model, fmt, tmp_path, request):
+    keras_task, exported, _ = _pair(request.getfixturevalue(model), fmt, tmp_path)
     texts = ["a wonderful , moving film", "dull and far too long", "ok"]
     a, b = keras_task.predict(texts), exported.predict(texts)
     assert [r["label"] for r in a] == [r["label"] for r in b]

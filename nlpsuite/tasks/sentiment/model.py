@@ -170,7 +170,7 @@ def compiled_model(vocab_size: int, num_classes: int, config: SentimentConfig) -
     >>> model = compiled_model(50, 2, SentimentConfig(embedding_dim=8, units=8, learning_rate=0.01))
     >>> model.loss, round(float(model.optimizer.learning_rate), 4)
     ('sparse_categorical_crossentropy', 0.01)
-    >>> compiled_model(50, 2, SentimentConfig(embedding_dim=8, units=8, ensemble=3)).loss
+    >>> list(compiled_model(50, 2, SentimentConfig(embedding_dim=8, units=8, ensemble=3)).loss)
     ['sparse_categorical_crossentropy', 'sparse_categorical_crossentropy', 'sparse_categorical_crossentropy']
     """
     model = build_members(vocab_size, num_classes, config)
