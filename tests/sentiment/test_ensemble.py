@@ -72,3 +72,14 @@ def test_ensemble_trains_saves_and_loads(en_data, tmp_path):
     np.testing.assert_allclose(loaded.class_probabilities(texts), before, atol=1e-5)
     assert [r["label"] for r in loaded.predict(texts)] == [task.labels[i] for i in before.argmax(-1)]
     assert "An ensemble of 2" in (tmp_path / "ensemble" / "MODEL_CARD.md").read_text()
+
+
+def test_ensemble_average_stays_float32_under_mixed_precision():
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        model = build_model(20, 2, SentimentConfig(ensemble=2, **SMALL))
+        out = model(IDS)
+    finally:
+        keras.config.set_dtype_policy("float32")
+    assert keras.backend.standardize_dtype(out.dtype) == "float32"
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(out).sum(-1), 1.0, rtol=1e-6)

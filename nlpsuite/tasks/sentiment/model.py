@@ -79,7 +79,8 @@ def averaged(members: keras.Model) -> keras.Model:
     """
     if len(members.outputs) == 1:
         return members
-    probabilities = keras.layers.Average(name="ensemble_average")(members.outputs)
+    # float32 like the classifiers: under mixed precision a bfloat16 mean would round the probabilities.
+    probabilities = keras.layers.Average(dtype="float32", name="ensemble_average")(members.outputs)
     return keras.Model(members.input, probabilities, name="sentiment_classifier")
 
 
