@@ -122,8 +122,8 @@ def _pool(sequence: Any, config: SentimentConfig, suffix: str = "") -> Any:
         pooled.append(MaskedMaxPooling(name="max_pooling" + suffix)(sequence))
     if not pooled:
         return sequence
-    # Both summaries side by side: attention picks the steps that matter, the maximum keeps every feature's
-    # strongest evidence anywhere, so a positive clause is not lost behind a later negative one.
+    # Both summaries side by side (ULMFiT's concat pooling): attention weighs the steps it scores highest,
+    # the maximum keeps each feature's strongest evidence wherever it occurs in the text.
     return pooled[0] if len(pooled) == 1 else keras.layers.Concatenate(name="pooled" + suffix)(pooled)
 
 
