@@ -149,9 +149,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tune.add_argument("--model", required=True, help="a saved translation model folder")
     tune.add_argument("--data", required=True, help="the dataset it was trained on")
-    tune.add_argument("--beams", default="4,8", help="beam sizes to try, comma-separated (default 4,8)")
-    tune.add_argument("--alphas", default="0.6,1.0,1.4",
-                      help="length penalties (GNMT alpha) to try, comma-separated (default 0.6,1.0,1.4)")
+    # Defaults live in one place (decoding_choice.DEFAULT_*): importing it here would load Keras for --help.
+    tune.add_argument("--beams", help="beam sizes to try, comma-separated (default 4)")
+    tune.add_argument("--alphas", help="length penalties (GNMT alpha), comma-separated (default 0.6,0.8,1.0,1.2)")
     tune.add_argument("--sentences", type=int, default=1000,
                       help="dev sentences scored, sampled across the split (0 = all; default 1000)")
     tune.add_argument("--split", default="dev", help="dev (default), or all: every pair of --data outside "
@@ -239,8 +239,11 @@ def _tune_decoding(args: argparse.Namespace) -> int:
     from nlpsuite.tasks.translation.decoding_choice import grid_table, read_translation_config, save_decoding_choice
 
     read_translation_config(args.model)  # another task's model is refused before it is loaded
-    beams = _number_list(args.beams, int, "--beams")
-    alphas = _number_list(args.alphas, float, "--alphas")
+    grid = {}  # only what the flags give: the method's defaults otherwise
+    if args.beams is not None:
+        grid["beam_sizes"] = _number_list(args.beams, int, "--beams")
+    if args.alphas is not None:
+        grid["length_penalties"] = _number_list(args.alphas, float, "--alphas")
     task = load(args.model)
     started = time.monotonic()
 
@@ -249,7 +252,7 @@ def _tune_decoding(args: argparse.Namespace) -> int:
               f"dev BLEU {row['bleu']:.2f} ({time.monotonic() - started:.0f} s)", flush=True)
 
     with as_flags({"beam_sizes", "length_penalties", "max_sentences", "split"}):
-        choice = task.choose_decoding(args.data, beams, alphas, split=args.split, max_sentences=args.sentences,
+        choice = task.choose_decoding(args.data, **grid, split=args.split, max_sentences=args.sentences,
                                       progress=show)
     previous = choice["previous"]
     print(f"\nBLEU on {choice['sentences']} {choice['split']} sentences ({choice['signature']}):")

@@ -16,7 +16,7 @@
 #                            "0.002:45:5 0.0005:15:5 0.001:50:10 0.00025:15:5" (a warm restart at 0.001 after
 #                            the first plateau, then a low rate). SPA_LR / SPA_MINUTES set the first stage.
 #   TUNE_DECODING=0          keep beam 4 / length penalty 0.6 instead of choosing them on dev (default 1)
-#   TUNE_BEAMS / TUNE_ALPHAS the grid tried (default 4 and 0.6,0.8,1.0,1.2: the issue measures BLEU at beam 4),
+#   TUNE_BEAMS / TUNE_ALPHAS the grid tried (default tune-decoding's: beam 4, the targets' beam, x 0.6,0.8,1.0,1.2),
 #                            on TUNE_SENTENCES dev sentences (1000)
 #
 # Recipe choice, measured alone on this 2-core CPU (avx512_bf16) at batch 64, GRU 256 + Luong:
@@ -48,8 +48,10 @@ finish() {  # out data: decoding settings chosen on dev, then the held-out test 
   local out=$1 data=$2
   if [ "${TUNE_DECODING:-1}" = 1 ]; then
     echo "== $(basename "$out"): choosing the length penalty (and beam) on dev BLEU"
-    "$PY" -m nlpsuite tune-decoding --model "$out" --data "$data" --beams "${TUNE_BEAMS:-4}" \
-      --alphas "${TUNE_ALPHAS:-0.6,0.8,1.0,1.2}" --sentences "${TUNE_SENTENCES:-1000}"
+    local grid=()  # the command's own default grid unless TUNE_BEAMS / TUNE_ALPHAS say otherwise
+    [ -n "${TUNE_BEAMS:-}" ] && grid+=(--beams "$TUNE_BEAMS")
+    [ -n "${TUNE_ALPHAS:-}" ] && grid+=(--alphas "$TUNE_ALPHAS")
+    "$PY" -m nlpsuite tune-decoding --model "$out" --data "$data" "${grid[@]}" --sentences "${TUNE_SENTENCES:-1000}"
   fi
   echo "== $(basename "$out"): evaluating on the held-out test split"
   "$PY" -m nlpsuite evaluate --model "$out" --data "$data" --split test --save

@@ -25,8 +25,11 @@ __all__ = [
 ]
 
 # The allowed ranges, shared with ``TranslationTask.predict``'s options.
-BEAM_SIZES = (1, 64)
-LENGTH_PENALTIES = (0.0, 5.0)
+BEAM_SIZE_RANGE = (1, 64)
+LENGTH_PENALTY_RANGE = (0.0, 5.0)
+# The grid tried unless told otherwise: beam 4, the beam size the project's BLEU targets are stated at.
+DEFAULT_BEAM_SIZES = (4,)
+DEFAULT_LENGTH_PENALTIES = (0.6, 0.8, 1.0, 1.2)
 # The model card note that reports the choice starts with this (a new choice replaces it).
 NOTE_PREFIX = "decoding chosen on dev BLEU"
 
@@ -53,10 +56,10 @@ def decoding_grid(beam_sizes: Iterable[Any], length_penalties: Iterable[Any]) ->
     nlpsuite.errors.OptionError: beam_sizes must be whole numbers from 1 to 64 (got [0])
     """
     beams, alphas = list(beam_sizes), list(length_penalties)
-    low, high = BEAM_SIZES
+    low, high = BEAM_SIZE_RANGE
     if not beams or not all(_whole(b) and low <= b <= high for b in beams):
         raise OptionError("beam_sizes", beams, f"must be whole numbers from {low} to {high}")
-    low, high = LENGTH_PENALTIES
+    low, high = LENGTH_PENALTY_RANGE
     if not alphas or not all(_number(a) and low <= a <= high for a in alphas):
         raise OptionError("length_penalties", alphas, f"must be numbers from {low:g} to {high:g}")
     return [(int(b), float(a)) for b in sorted(set(beams)) for a in sorted(set(alphas))]

@@ -26,7 +26,14 @@ from nlpsuite.data.text_pairs import (
 from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Asset, Task, TaskConfig
 from nlpsuite.tasks.translation.decoding import Decoder, Hypothesis
-from nlpsuite.tasks.translation.decoding_choice import BEAM_SIZES, LENGTH_PENALTIES, decoding_grid, pick_decoding
+from nlpsuite.tasks.translation.decoding_choice import (
+    BEAM_SIZE_RANGE,
+    DEFAULT_BEAM_SIZES,
+    DEFAULT_LENGTH_PENALTIES,
+    LENGTH_PENALTY_RANGE,
+    decoding_grid,
+    pick_decoding,
+)
 from nlpsuite.tasks.translation.model import ATTENTIONS, TranslationModel  # registers the class for loading
 from nlpsuite.tasks.translation.preprocess import (
     SubwordTokenizer,
@@ -236,8 +243,8 @@ class TranslationTask(Task):
     def choose_decoding(
         self,
         data: Any,
-        beam_sizes: Sequence[int] = (4, 8),
-        length_penalties: Sequence[float] = (0.6, 1.0, 1.4),
+        beam_sizes: Sequence[int] = DEFAULT_BEAM_SIZES,
+        length_penalties: Sequence[float] = DEFAULT_LENGTH_PENALTIES,
         split: str = "dev",
         max_sentences: int = 1000,
         progress: Callable[[dict[str, Any], int, int], None] | None = None,
@@ -371,8 +378,8 @@ class TranslationTask(Task):
             raise NlpsuiteError(
                 f"unknown translation option(s) {', '.join(unknown)}; known: {', '.join(PREDICT_OPTIONS)}"
             )
-        beam_size = _int_option(options, "beam_size", self.config.beam_size, *BEAM_SIZES)
-        alpha = _float_option(options, "length_penalty", self.config.length_penalty, *LENGTH_PENALTIES)
+        beam_size = _int_option(options, "beam_size", self.config.beam_size, *BEAM_SIZE_RANGE)
+        alpha = _float_option(options, "length_penalty", self.config.length_penalty, *LENGTH_PENALTY_RANGE)
         batch_size = _int_option(options, "batch_size", 64, 1, 4096)
         max_length = options.get("max_length")
         min_length = _int_option(options, "min_length", 0, 0, 1000)
