@@ -367,6 +367,7 @@ class TrainingRun:
         monitor: str | None = "val_loss",
         mode: str = "min",
         dev_metric: Callable[[], float] | None = None,
+        callbacks: Sequence[Any] = (),
         **kwargs: Any,
     ) -> Any:
         """Trains ``model`` with :func:`fit`, stopping early on ``monitor``; returns the ``History``.
@@ -380,6 +381,8 @@ class TrainingRun:
             mode: ``min`` or ``max``: which way ``monitor`` improves.
             dev_metric: a function that scores the dev set after each epoch; its value is logged as
                 ``monitor`` (for scores Keras cannot compute per batch: entity F1, BLEU).
+            callbacks: the task's own callbacks for this fit, run before early stopping (so the epoch's
+                dev score sees what they did).
             **kwargs: more ``model.fit`` arguments (``shuffle``, ``steps_per_epoch``, ``y``, ...).
         """
         self.monitor, self.mode = monitor, mode
@@ -388,7 +391,7 @@ class TrainingRun:
             train,
             validation,
             epochs=self.config.epochs,
-            callbacks=[*self._early_stopping(dev_metric), *self.callbacks],
+            callbacks=[*callbacks, *self._early_stopping(dev_metric), *self.callbacks],
             checkpoint_dir=self.checkpoint_dir,
             resume=self.resume,
             max_minutes=self.config.max_minutes,

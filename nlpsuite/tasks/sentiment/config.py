@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Literal
 
+from nlpsuite.errors import OptionError
 from nlpsuite.tasks.base import TaskConfig
 
 __all__ = ["SentimentConfig"]
@@ -44,6 +45,14 @@ class SentimentConfig(TaskConfig):
             its own initial weights) whose probabilities the saved model averages; 1 = a single
             classifier. From scratch, the seed alone moves SST-2 test accuracy by about two points;
             averaging members removes most of that variance (``--set ensemble=3``).
+        contrast_rules: apply the contrast rules of ``nlpsuite.tasks.sentiment.contrast`` ("A but B" is
+            decided by B; "A, though B" by A): while training, the classifier also imitates its own
+            prediction pulled towards its prediction on the deciding clause (Hu et al. 2016's rule
+            distillation), and the saved model's predictions are pulled the same way.
+        rule_strength: ``C``, how far a rule pulls a prediction towards its deciding clause's.
+        rule_imitation: the weight of the rule teacher against the gold label in the training target
+            (from the second epoch; the first trains on the labels alone, as the teacher is the
+            classifier's own prediction).
 
     Example:
     >>> SentimentConfig(cell="lstm", pooling="attention").validate()
@@ -52,6 +61,7 @@ class SentimentConfig(TaskConfig):
     ...
     nlpsuite.errors.OptionError: dropout must be in [0, 1) (got 1.0)
     >>> SentimentConfig(ensemble=3).validate()  # three members, their probabilities averaged
+    >>> SentimentConfig(contrast_rules=True, rule_strength=2.0).validate()
     """
 
     epochs: int = 10
@@ -77,9 +87,15 @@ class SentimentConfig(TaskConfig):
     dev_split: Literal["random", "whole_texts"] = "random"
     clipnorm: float = 5.0
     ensemble: int = 1
+    contrast_rules: bool = False
+    rule_strength: float = 6.0
+    rule_imitation: float = 0.6
 
     def validate(self) -> None:
         super().validate()
         self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers", "ensemble")
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
         self.require_fraction("dropout", "token_dropout")
+        self.require_at_least(0.0, "rule_strength")
+        if not 0.0 <= self.rule_imitation <= 1.0:
+            raise OptionError("rule_imitation", self.rule_imitation, "must be in [0, 1] (0 = labels only)")

@@ -224,9 +224,12 @@ def make_dataset(
     """Padded ``(token_ids, label)`` batches: tf.data on TensorFlow (one trace for any length), or a
     ``PyDataset``.
 
+    Labels are read when a batch is made, not when the dataset is: a callback that rewrites ``labels``
+    in place between epochs (the contrast-rule teacher) changes what the next epoch trains on.
+
     Args:
         ids: token ids per example.
-        labels: ``[n]`` class ids.
+        labels: ``[n]`` class ids, or ``[n, classes]`` target distributions.
         batch_size: examples per batch.
         shuffle: reshuffle every epoch.
         seed: the shuffle's seed.
@@ -243,36 +246,39 @@ def make_dataset(
     rng = np.random.default_rng(seed)
     count = len(length_batches(lengths, batch_size, None))
 
-    def batches() -> Any:
-        for index in length_batches(lengths, batch_size, rng if shuffle else None):
-            y = labels[index]
-            yield pad([ids[i] for i in index]), y if targets == 1 else (y,) * targets
+    def order() -> list[np.ndarray]:
+        return length_batches(lengths, batch_size, rng if shuffle else None)
+
+    def batch(index: np.ndarray) -> Any:
+        y = labels[index]
+        return pad([ids[i] for i in index]), y if targets == 1 else (y,) * targets
 
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
-        label_spec = tf.TensorSpec((None,), tf.int32)
+        label_spec = (tf.TensorSpec((None,), tf.int32) if labels.ndim == 1
+                      else tf.TensorSpec((None, labels.shape[1]), tf.float32))
         spec = (tf.TensorSpec((None, None), tf.int32), label_spec if targets == 1 else (label_spec,) * targets)
-        dataset = tf.data.Dataset.from_generator(batches, output_signature=spec)
+        dataset = tf.data.Dataset.from_generator(lambda: map(batch, order()), output_signature=spec)
         # A known length keeps Keras's progress bar and "ran out of data" check right.
         return dataset.apply(tf.data.experimental.assert_cardinality(count)).prefetch(2)
-    return _Batches(batches)
+    return _Batches(order, batch)
 
 
 class _Batches(keras.utils.PyDataset):
-    def __init__(self, make: Callable[[], Any]) -> None:
+    def __init__(self, order: Callable[[], list[np.ndarray]], batch: Callable[[np.ndarray], Any]) -> None:
         super().__init__()
-        self.make = make
-        self.items = list(make())
+        self.order, self.batch = order, batch
+        self.indices = order()
 
     def __len__(self) -> int:
-        return len(self.items)
+        return len(self.indices)
 
     def __getitem__(self, index: int) -> Any:
-        return self.items[index]
+        return self.batch(self.indices[index])
 
     def on_epoch_end(self) -> None:
-        self.items = list(self.make())
+        self.indices = self.order()
 
 
 def _shown(path: Path) -> str:

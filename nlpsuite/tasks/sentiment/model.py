@@ -173,12 +173,16 @@ def compiled_model(vocab_size: int, num_classes: int, config: SentimentConfig) -
     ('sparse_categorical_crossentropy', 0.01)
     >>> list(compiled_model(50, 2, SentimentConfig(embedding_dim=8, units=8, ensemble=3)).loss)
     ['sparse_categorical_crossentropy', 'sparse_categorical_crossentropy', 'sparse_categorical_crossentropy']
+    >>> compiled_model(50, 2, SentimentConfig(embedding_dim=8, units=8, contrast_rules=True)).loss
+    'categorical_crossentropy'
     """
     model = build_members(vocab_size, num_classes, config)
     single = config.ensemble == 1
+    # Contrast-rule distillation trains on target distributions (``RuleTeacher``), not class ids.
+    loss = "categorical_crossentropy" if config.contrast_rules else "sparse_categorical_crossentropy"
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm or None),
-        loss="sparse_categorical_crossentropy" if single else ["sparse_categorical_crossentropy"] * config.ensemble,
+        loss=loss if single else [loss] * config.ensemble,
         metrics=["accuracy"] if single else None,
         jit_compile=config.jit_compile,
     )

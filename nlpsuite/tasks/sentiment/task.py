@@ -19,6 +19,7 @@ from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import Asset, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
+from nlpsuite.tasks.sentiment.contrast import RuleTeacher, dominant_clause, rule_projected
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
 from nlpsuite.tasks.sentiment.model import averaged, compile_forward, compiled_model
@@ -71,19 +72,24 @@ class SentimentTask(Task):
         train_tokens = [tokenizer.tokenize(e.text) for e in splits.train]
         vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count)
         task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
-        train_set = make_dataset(task._ids(train_tokens), task._label_ids(splits.train), config.batch_size, True,
-                                 config.seed, targets=config.ensemble)
+        train_ids, train_labels = task._ids(train_tokens), task._label_ids(splits.train)
         dev_ids = task._ids([tokenizer.tokenize(e.text) for e in splits.dev])
         dev_labels = task._label_ids(splits.dev)
         with run.scope():
             members = compiled_model(len(vocab), len(labels), config)
             task.model = averaged(members)  # the same layers: it is trained as ``members`` trains
-        if config.ensemble == 1:
+        callbacks, targets = [], train_labels
+        if config.contrast_rules:
+            teacher = RuleTeacher(train_labels, len(labels), train_ids, task._rule_spans(train_ids),
+                                  task._network_probabilities, config.rule_strength, config.rule_imitation)
+            callbacks, targets = [teacher], teacher.targets
+        train_set = make_dataset(train_ids, targets, config.batch_size, True, config.seed, targets=config.ensemble)
+        if config.ensemble == 1 and not config.contrast_rules:
             dev_set = make_dataset(dev_ids, dev_labels, config.batch_size * 2, False, config.seed)
             run.fit(members, train_set, dev_set, monitor="val_accuracy", mode="max",
                     shuffle=False)  # the batches are already shuffled, by length bucket
-        else:  # early stopping on the averaged prediction, which no single output of ``members`` is
-            run.fit(members, train_set, monitor="val_accuracy", mode="max", shuffle=False,
+        else:  # early stopping on what the saved model serves: the averaged, rule-projected prediction
+            run.fit(members, train_set, monitor="val_accuracy", mode="max", shuffle=False, callbacks=callbacks,
                     dev_metric=lambda: task._accuracy(dev_ids, dev_labels))
         best = run.best()
         task.info = run.info(
@@ -234,11 +240,26 @@ class SentimentTask(Task):
     def _probabilities(
         self, ids: Sequence[np.ndarray], batch_size: int = PREDICT_BATCH
     ) -> np.ndarray:
+        """What the task serves: the network's probabilities, rule-projected when ``contrast_rules``."""
+        probabilities = self._network_probabilities(ids, batch_size)
+        if not self.config.contrast_rules:
+            return probabilities
+        return rule_projected(probabilities, ids, self._rule_spans(ids), self._network_probabilities,
+                              self.config.rule_strength)
+
+    def _network_probabilities(
+        self, ids: Sequence[np.ndarray], batch_size: int = PREDICT_BATCH
+    ) -> np.ndarray:
         forward = self.inference_function()
         out = np.zeros((len(ids), len(self.labels)), dtype="float32")
         for index in length_batches([len(x) for x in ids], batch_size, None):
             out[index] = keras.ops.convert_to_numpy(forward(pad([ids[i] for i in index])))
         return out
+
+    def _rule_spans(self, ids: Sequence[np.ndarray]) -> list[tuple[int, int] | None]:
+        """Each text's deciding clause under the contrast rules, read from its ids (padding = removed)."""
+        tokens = self.vocab.tokens
+        return [dominant_clause([tokens[i] if i else "" for i in x], self.language) for x in ids]
 
     def _accuracy(self, ids: Sequence[np.ndarray], label_ids: np.ndarray) -> float:
         """The share of ``ids`` whose most probable class is ``label_ids``'s."""
