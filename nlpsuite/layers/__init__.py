@@ -3,7 +3,7 @@
 >>> from nlpsuite.layers import (
 ...     CRF, CRFLoss, CRFDecode, CRFAccuracy, RecurrentStack, recurrent_stack,
 ...     BahdanauAttention, LuongAttention, CharEmbedding, AttentionPooling, MaskedMaxPooling, MonotoneQuantiles,
-...     RWKV, RWKVBlock, CausalTransformer, TokenDropout,
+...     RWKV, RWKVBlock, CausalTransformer, TokenDropout, HashedNgramBag,
 ... )
 """
 
@@ -17,6 +17,7 @@ __all__ = [
     "CRFLoss",
     "CausalTransformer",
     "CharEmbedding",
+    "HashedNgramBag",
     "LuongAttention",
     "MaskedMaxPooling",
     "MonotoneQuantiles",
@@ -31,6 +32,7 @@ from nlpsuite.layers.causal_transformer import CausalTransformer
 from nlpsuite.layers.char_embedding import CharEmbedding
 from nlpsuite.layers.crf import CRF, CRFAccuracy, CRFDecode, CRFLoss
 from nlpsuite.layers.max_pooling import MaskedMaxPooling
+from nlpsuite.layers.ngram_bag import HashedNgramBag
 from nlpsuite.layers.pooling import AttentionPooling
 from nlpsuite.layers.quantiles import MonotoneQuantiles
 from nlpsuite.layers.recurrent import RecurrentStack, recurrent_stack

@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nlpsuite.layers import AttentionPooling, CharEmbedding, MaskedMaxPooling, MonotoneQuantiles, TokenDropout
+from nlpsuite.layers import (
+    AttentionPooling,
+    CharEmbedding,
+    HashedNgramBag,
+    MaskedMaxPooling,
+    MonotoneQuantiles,
+    TokenDropout,
+)
 
 from .harness import LayerCase, check_bad_arguments, check_config_round_trip, check_safe_mode_reload
 
@@ -35,6 +42,15 @@ CASES = {
             ({"horizons": 2, "quantiles": (0.9, 0.1)}, "increasing probabilities"),
             ({"horizons": 2, "quantiles": (0.5, 1.0)}, "increasing probabilities"),
             ({"horizons": 0}, "horizons must be >= 1"),
+        ],
+    ),
+    "HashedNgramBag": LayerCase(
+        make=lambda: HashedNgramBag(buckets=50, output_dim=4, max_order=3, name="ngrams"),
+        inputs=np.array([[3, 7, 9, 0, 0], [4, 0, 0, 0, 0]], "int32"),
+        make_bad=HashedNgramBag,
+        bad=[
+            ({"buckets": 2**21, "output_dim": 4}, "buckets must be in"),
+            ({"buckets": 8, "output_dim": 4, "max_order": 0}, "max_order must be at least 1"),
         ],
     ),
     "CharEmbedding": LayerCase(

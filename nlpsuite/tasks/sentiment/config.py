@@ -45,6 +45,10 @@ class SentimentConfig(TaskConfig):
             its own initial weights) whose probabilities the saved model averages; 1 = a single
             classifier. From scratch, the seed alone moves SST-2 test accuracy by about two points;
             averaging members removes most of that variance (``--set ensemble=3``).
+        ngram_order: add a bag of hashed token n-grams of orders 1 to this (``HashedNgramBag``, fastText's
+            features) beside the pooled encoder, before the classifier; 0 = none.
+        ngram_buckets: rows of the n-gram embedding table (collisions share a row).
+        ngram_dim: the n-gram embedding size.
         contrast_rules: apply the contrast rules of ``nlpsuite.tasks.sentiment.contrast`` ("A but B" is
             decided by B; "A, though B" by A): while training, the classifier also imitates its own
             prediction pulled towards its prediction on the deciding clause (Hu et al. 2016's rule
@@ -87,6 +91,9 @@ class SentimentConfig(TaskConfig):
     dev_split: Literal["random", "whole_texts"] = "random"
     clipnorm: float = 5.0
     ensemble: int = 1
+    ngram_order: int = 0
+    ngram_buckets: int = 2**17
+    ngram_dim: int = 32
     contrast_rules: bool = False
     rule_strength: float = 6.0
     rule_imitation: float = 0.6
@@ -96,6 +103,9 @@ class SentimentConfig(TaskConfig):
         self.require_at_least(1, "max_length", "units", "embedding_dim", "num_layers", "ensemble")
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
         self.require_fraction("dropout", "token_dropout")
-        self.require_at_least(0.0, "rule_strength")
+        self.require_at_least(0.0, "rule_strength", "ngram_order")
+        if self.ngram_order:
+            self.require_at_least(2, "ngram_buckets")
+            self.require_at_least(1, "ngram_dim")
         if not 0.0 <= self.rule_imitation <= 1.0:
             raise OptionError("rule_imitation", self.rule_imitation, "must be in [0, 1] (0 = labels only)")

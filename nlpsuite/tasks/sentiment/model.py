@@ -8,7 +8,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from nlpsuite.layers import AttentionPooling, MaskedMaxPooling, TokenDropout
+from nlpsuite.layers import AttentionPooling, HashedNgramBag, MaskedMaxPooling, TokenDropout
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.tasks.sentiment.config import SentimentConfig
 
@@ -104,6 +104,10 @@ def _member(token_ids: Any, vocab_size: int, num_classes: int, config: Sentiment
         name="encoder" + suffix,
     )(x)
     x = _pool(x, config, suffix)
+    if config.ngram_order:
+        # fastText's bag of n-grams beside the encoder: the classifier sums both kinds of evidence.
+        bag = HashedNgramBag(config.ngram_buckets, config.ngram_dim, config.ngram_order, name="ngram_bag" + suffix)(ids)
+        x = keras.layers.Concatenate(name="encoder_and_ngrams" + suffix)([x, bag])
     if config.dropout:
         x = keras.layers.Dropout(config.dropout, name="output_dropout" + suffix)(x)
     return keras.layers.Dense(
