@@ -49,7 +49,7 @@ class SentimentConfig(TaskConfig):
             features) beside the pooled encoder, before the classifier; 0 = none.
         ngram_buckets: rows of the n-gram embedding table (collisions share a row).
         ngram_dim: the n-gram embedding size.
-        contrast_rules: apply the contrast rules of ``nlpsuite.tasks.sentiment.contrast`` ("A but B" is
+        contrast_rules: apply the English contrast rules of ``nlpsuite.tasks.sentiment.contrast`` ("A but B" is
             decided by B; "A, though B" by A): while training, the classifier also imitates its own
             prediction pulled towards its prediction on the deciding clause (Hu et al. 2016's rule
             distillation), and the saved model's predictions are pulled the same way.

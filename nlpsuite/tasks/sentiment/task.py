@@ -19,7 +19,7 @@ from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import Asset, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
-from nlpsuite.tasks.sentiment.contrast import RuleTeacher, dominant_clause, rule_projected
+from nlpsuite.tasks.sentiment.contrast import RuleTeacher, connective_tokens, dominant_clause, rule_projected
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
 from nlpsuite.tasks.sentiment.model import averaged, compile_forward, compiled_model
@@ -70,7 +70,8 @@ class SentimentTask(Task):
             )
         lt.check_labels(splits.dev, labels, "dev split")
         train_tokens = [tokenizer.tokenize(e.text) for e in splits.train]
-        vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count)
+        vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count,
+                                 extra=connective_tokens(language) if config.contrast_rules else ())
         task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
         train_ids, train_labels = task._ids(train_tokens), task._label_ids(splits.train)
         dev_ids = task._ids([tokenizer.tokenize(e.text) for e in splits.dev])
