@@ -52,6 +52,11 @@ def show_result(task: Any, result: dict[str, Any]) -> None:
     for label, p in sorted(result["probabilities"].items(), key=lambda kv: -kv[1]):
         st.progress(float(p), text=f"{label}: {p:.1%}")
     joiner = "" if task.tokenizer.kind in ("char", "jieba") else " "
+    if result.get("deciding_clause"):
+        st.caption(
+            f"Contrast rule: in \"A but B\" B decides, in \"A, though B\" A does; here "
+            f"\"{result['deciding_clause']}\" pulled the label towards its own reading."
+        )
     st.caption(
         "Token contributions (occlusion): how much the probability of the predicted label drops "
         "when the token is removed. Green supports the label, red argues against it."

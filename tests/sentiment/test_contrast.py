@@ -93,7 +93,7 @@ def test_rules_train_on_target_distributions():
         "categorical_crossentropy"
 
 
-def test_a_rule_model_trains_serves_the_projection_and_reloads(en_data, tmp_path):
+def test_a_rule_model_trains_serves_the_projection_names_the_clause_and_reloads(en_data, tmp_path):
     config = SentimentConfig(**{**TINY, "epochs": 2, "contrast_rules": True})
     task = SentimentTask.train(en_data, config, out=None)
     texts = ["a wonderful cast , but a dull , tedious plot", "the acting was wonderful"]
@@ -103,7 +103,10 @@ def test_a_rule_model_trains_serves_the_projection_and_reloads(en_data, tmp_path
     clause = task._network_probabilities(task.encode(["a dull , tedious plot"]))
     np.testing.assert_allclose(served[0], rule_projection(network[:1], clause, config.rule_strength)[0], atol=1e-5)
     np.testing.assert_allclose(served[1], network[1], atol=1e-6)  # no connective: the network's answer
+    first, second = task.predict(["the acting was wonderful , though the plot was dull", texts[1]])
+    assert first["deciding_clause"] == "the acting was wonderful" and "deciding_clause" not in second
     task.save(tmp_path / "rules")
     loaded = nlpsuite.load(tmp_path / "rules")
     assert loaded.config.contrast_rules
     np.testing.assert_allclose(loaded.class_probabilities(texts), served, atol=1e-5)
+

@@ -27,7 +27,7 @@ __all__ = [
     "CONTRAST_RULES",
     "RuleTeacher",
     "clause_ids",
-    "connective_tokens",
+    "rule_tokens",
     "dominant_clause",
     "rule_projected",
     "rule_projection",
@@ -42,22 +42,27 @@ CONTRAST_RULES: dict[str, dict[tuple[str, ...], str]] = {
         ("even", "though"): "before",
     },
 }
-_CLAUSE_BREAKS = {",", ";", ":"}
+_CLAUSE_BREAKS = (",", ";", ":")
 # "" stands for a token removed from the text (occlusion sets its id to padding): it is no word.
-_PUNCTUATION = _CLAUSE_BREAKS | {"", ".", "!", "?", "-", "--", "...", "(", ")", "'", '"', "`", "``", "''"}
+_PUNCTUATION = set(_CLAUSE_BREAKS) | {"", ".", "!", "?", "-", "--", "...", "(", ")", "'", '"', "`", "``", "''"}
 
 
-def connective_tokens(language: str) -> list[str]:
-    """The tokens the rules of ``language`` look for, in table order (none for a language without rules).
+def rule_tokens(language: str) -> list[str]:
+    """The tokens the rules of ``language`` look for: connectives, then clause breaks (none without rules).
 
-    The classifier reads ids, and the task finds a text's clauses from them: a connective needs its own
-    id even where the training data is too small to give it one by frequency.
+    The classifier reads ids, and the task finds a text's clauses from them: these tokens need ids of
+    their own even where the training data is too small to give them one by frequency.
 
     Example:
-    >>> connective_tokens("en")
-    ['but', 'though', 'although', 'even']
+    >>> rule_tokens("en")
+    ['but', 'though', 'although', 'even', ',', ';', ':']
+    >>> rule_tokens("zh")
+    []
     """
-    return list(dict.fromkeys(token for connective in CONTRAST_RULES.get(language, {}) for token in connective))
+    if language not in CONTRAST_RULES:
+        return []
+    connectives = [token for connective in CONTRAST_RULES[language] for token in connective]
+    return list(dict.fromkeys(connectives + list(_CLAUSE_BREAKS)))
 
 
 def dominant_clause(tokens: Sequence[str], language: str) -> tuple[int, int] | None:

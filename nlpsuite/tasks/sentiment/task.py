@@ -19,7 +19,7 @@ from nlpsuite.data.vocab import Vocabulary
 from nlpsuite.errors import NlpsuiteError
 from nlpsuite.tasks.base import Asset, Task, read_json
 from nlpsuite.tasks.sentiment.config import SentimentConfig
-from nlpsuite.tasks.sentiment.contrast import RuleTeacher, connective_tokens, dominant_clause, rule_projected
+from nlpsuite.tasks.sentiment.contrast import RuleTeacher, dominant_clause, rule_projected, rule_tokens
 from nlpsuite.tasks.sentiment.data import length_batches, load_splits, make_dataset, read_split
 from nlpsuite.tasks.sentiment.metrics import classification_metrics
 from nlpsuite.tasks.sentiment.model import averaged, compile_forward, compiled_model
@@ -71,7 +71,7 @@ class SentimentTask(Task):
         lt.check_labels(splits.dev, labels, "dev split")
         train_tokens = [tokenizer.tokenize(e.text) for e in splits.train]
         vocab = Vocabulary.build(train_tokens, max_size=config.max_vocab, min_count=config.min_count,
-                                 extra=connective_tokens(language) if config.contrast_rules else ())
+                                 extra=rule_tokens(language) if config.contrast_rules else ())
         task = cls(config, None, {"tokenizer": tokenizer, "vocab": vocab, "labels": labels})
         train_ids, train_labels = task._ids(train_tokens), task._label_ids(splits.train)
         dev_ids = task._ids([tokenizer.tokenize(e.text) for e in splits.dev])
@@ -140,7 +140,8 @@ class SentimentTask(Task):
 
         Returns:
             One dict per input; ``warnings`` is added when the text is not in the model's language or has no
-            letters, whose scores mean little (``nlpsuite.data.script``).
+            letters, whose scores mean little (``nlpsuite.data.script``), and ``deciding_clause`` (its tokens,
+            space-joined) when the model applies contrast rules and one decides this text.
         """
         if options:
             raise NlpsuiteError(
@@ -148,9 +149,11 @@ class SentimentTask(Task):
             )
         texts = self._check_inputs(inputs)
         tokens = [self._tokens(t) for t in texts]
-        probabilities = self._probabilities(self._ids(tokens, truncated=True))
+        ids = self._ids(tokens, truncated=True)
+        probabilities = self._probabilities(ids)
+        spans = self._rule_spans(ids) if self.config.contrast_rules else [None] * len(ids)
         results = []
-        for text, probs in zip(texts, probabilities, strict=True):
+        for text, probs, toks, span in zip(texts, probabilities, tokens, spans, strict=True):
             best = int(probs.argmax())
             result = {
                 "text": text,
@@ -159,6 +162,8 @@ class SentimentTask(Task):
                     label: round(float(p), 6) for label, p in zip(self.labels, probs, strict=True)
                 },
             }
+            if span is not None:
+                result["deciding_clause"] = " ".join(toks[span[0] : span[1]])
             results.append(with_script_warnings(result, text, self.language, OTHER_MODELS))
         if explain:
             for result, toks, probs in zip(results, tokens, probabilities, strict=True):
