@@ -12,7 +12,9 @@ plus market (the other tickers' ranges), leverage and calendar regressors, with 
 - **selection (validation, before the test period)**: the weight ``w`` of GARCH in
   ``(1 - w) * model + w * GARCH`` is chosen on the model's dev period (origins from the saved ``dev_start`` to
   ``train_end`` whose outcomes are all dated on or before ``train_end``: early stopping only, never fitted on),
-  by the mean pinball loss at h = 1 over a grid 0, 0.05, .., 1 (``combination.choose_weight``);
+  by the mean pinball loss at h = 1 over a grid 0, 0.05, .., 1 (``combination.choose_weight``); the three-way
+  weights likewise at h = 1, and once per group of horizons as training chooses them
+  (``combination.choose_weights_by_horizon``, ``StockConfig.blend_per_horizon``);
 - **test**: the blend with that weight is scored on the origins after ``train_end`` exactly as ``nlpsuite
   evaluate`` scores the model (``backtest.full_report``: pinball ratio to GARCH per horizon, coverage per
   horizon and per ticker, MASE).
@@ -174,6 +176,8 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
             selection["three_way_best_garch_har"] = _three_way(*args, har_args[1])
             selection["three_way_best_garch_har_x"] = _three_way(*args, dev.quantiles["har_x"][known, 0])
     selection["weight_by_horizon"] = per_h_weights
+    by_group = _three_way_by_group(datas, dev, horizon, train_end)
+    selection["three_way_by_group_garch_har_x"] = by_group
     w = selection["weight"]
     log(f"dev: chosen GARCH weight {w} (by horizon {per_h_weights})")
 
@@ -182,7 +186,8 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
     wg3, wh3 = (float(v) for v in selection["three_way_best_garch_har"].split(","))
     wgx, whx = (float(v) for v in selection["three_way_best_garch_har_x"].split(","))
     candidates = {
-        "model (committed: conformal)": model,
+        # The network alone (recalibrated); the committed model forecasts a three-way blend (below).
+        "network alone (conformal)": model,
         f"blend conformal model + GARCH, w={w} (dev)": Blended(model, garch, w),
         "blend conformal model + GARCH, w=0.5 (equal)": Blended(model, garch, 0.5),
         f"conformal of blend raw model + GARCH, w={selection['weight_blend_then_conformal']} (dev)": Recalibrated(
@@ -193,6 +198,9 @@ def run(model_dir: str, data: str, quick: bool = False, log: Any = print) -> dic
         "har-x (alone)": stored["har_x"],
         f"three-way model/GARCH/HAR-X {1 - wgx - whx:.2f}/{wgx}/{whx} (dev)": _blend3(
             model, garch, stored["har_x"], wgx, whx
+        ),
+        "three-way model/GARCH/HAR-X, weights per horizon group (dev)": _blend3(
+            model, garch, stored["har_x"], by_group["garch_weight_by_horizon"], by_group["har_weight_by_horizon"]
         ),
     }
     results = {}
@@ -254,8 +262,34 @@ def _three_way(y: np.ndarray, model: np.ndarray, garch: np.ndarray, third: np.nd
     return f"{wg:g},{wt:g}"
 
 
-def _blend3(model: Any, garch: Any, third: Any, wg: float, wt: float) -> Any:
-    """``(1 - wg - wt) * model + wg * garch + wt * third`` (``combination.blend``, as ``StockTask`` forecasts)."""
+def _three_way_by_group(datas: list, dev: Any, horizon: int, train_end: np.datetime64) -> dict[str, Any]:
+    """The dev-best GARCH and HAR-X weights per group of horizons (``combination.choose_weights_by_horizon``,
+    the rule training applies with ``blend_per_horizon``), each horizon's outcomes cut at ``train_end``."""
+    from nlpsuite.tasks.stock.combination import (
+        WEIGHT_GRID,
+        choose_weights_by_horizon,
+        describe_weights,
+        horizon_groups,
+    )
+
+    valid = np.stack([dev.valid[:, h - 1] & _outcome_dates_ok(datas, dev, h, train_end)
+                      for h in range(1, horizon + 1)], axis=1)
+    q = dev.quantiles
+    weights, groups = choose_weights_by_horizon(np.where(valid, dev.y, 0.0), valid, q["model"],
+                                                [q["garch"], q["har_x"]], [WEIGHT_GRID, WEIGHT_GRID],
+                                                horizon_groups(horizon))
+    garch, har = [g for g, _ in weights], [h for _, h in weights]
+    return {
+        "weights": describe_weights(("model", "GARCH", "HAR-X"), [garch, har]),
+        "garch_weight_by_horizon": garch,
+        "har_weight_by_horizon": har,
+        "groups": [{**g, "weights": list(g["weights"])} for g in groups],
+    }
+
+
+def _blend3(model: Any, garch: Any, third: Any, wg: Any, wt: Any) -> Any:
+    """``(1 - wg - wt) * model + wg * garch + wt * third`` (``combination.blend``, as ``StockTask`` forecasts;
+    a weight is one number or one per horizon)."""
     from nlpsuite.tasks.stock.combination import blend
 
     return blend(model, [(garch, wg), (third, wt)])

@@ -386,18 +386,24 @@ GARCH_HORIZONS = ("1", "2", "5", "10", "20")
 
 
 def garch_table() -> str:
-    """GARCH(1,1)-t alone on the stock model's test origins, beside the empirical-quantile baseline, per horizon."""
+    """GARCH(1,1)-t alone on the stock model's test origins, beside the empirical-quantile baseline and (in
+    metrics saved since it is a baseline) HAR-X alone, per horizon."""
     baselines = (load_metrics("stock") or {}).get("baselines", {})
-    garch, empirical = baselines.get("garch"), baselines.get("empirical", {})
+    garch, empirical, har = baselines.get("garch"), baselines.get("empirical", {}), baselines.get("har_x")
     if not garch:
         return "Not measured yet: `nlpsuite evaluate --model saved_models/stock --save` writes the baselines."
+
+    def beside(row: dict) -> str:
+        return f"{_num(row.get('pinball'), digits=5)} ({_num(row.get('coverage_80'))})"
+
     rows = []
     for h in GARCH_HORIZONS:
-        g, e = garch.get(h, {}), empirical.get(h, {})
+        g = garch.get(h, {})
         rows.append((h, _num(g.get("pinball"), digits=5), _num(g.get("coverage_80")), _num(g.get("width_80"), digits=4),
-                     f"{_num(e.get('pinball'), digits=5)} ({_num(e.get('coverage_80'))})"))
-    return markdown_table(("horizon", "pinball", "80% coverage", "80% width", "empirical-quantile pinball (coverage)"),
-                          rows, right=(True, True, True, True))
+                     beside(empirical.get(h, {})), *([beside(har.get(h, {}))] if har else [])))
+    header = ("horizon", "pinball", "80% coverage", "80% width", "empirical-quantile pinball (coverage)",
+              *(["HAR-X pinball (coverage)"] if har else []))
+    return markdown_table(header, rows, right=(True, True, True, True))
 
 
 def combination_table() -> str:

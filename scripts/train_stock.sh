@@ -6,8 +6,10 @@
 # recalibration on 1,000 trailing origins, GARCH(1,1)-t refitted every 20 days as the baseline to beat
 # (pinball_ratio_garch in metrics.json), and the forecast averaged with GARCH's and HAR-X's quantiles
 # (a HAR regression of the log range variance with market, leverage and calendar regressors) at the
-# weights that are best on the dev period (choose_garch_weight, choose_har_weight; saved as garch_weight
-# and har_weight; --set garch_feature=true also feeds GARCH's volatility to the network).
+# weights that are best on the dev period, once per group of horizons 1 | 2-5 | 6-10 | 11-20
+# (choose_garch_weight, choose_har_weight, blend_per_horizon; every horizon's in assets/garch_weight.json,
+# horizon 1's as garch_weight and har_weight; --set garch_feature=true also feeds GARCH's volatility to
+# the network).
 #   OUT=/tmp/stock bash scripts/train_stock.sh --set units=16   # other folder, extra options
 #   RESUME=1         continue an interrupted run from its checkpoint (<out>.ckpt)
 #   STOCK_MINUTES    wall-clock budget of the final fit in minutes (default 0 = until early stopping)

@@ -1,5 +1,5 @@
 """Stock forecaster: a bundled ticker or an uploaded CSV -> fan chart, backtest against naive,
-empirical quantiles and GARCH(1,1)-t, CSV download."""
+empirical quantiles, GARCH(1,1)-t and HAR-X, CSV download."""
 
 import hashlib
 import pathlib
@@ -105,12 +105,14 @@ METHODS = (
     ("naive", "naive (no change)"),
     ("empirical", "empirical quantiles (500 days)"),
     ("garch", "GARCH(1,1)-t"),
+    ("har_x", "HAR-X (range-variance regression)"),
 )
 
 
 def backtest_table(metrics: dict[str, Any], horizon: int) -> pd.DataFrame:
     """One row per horizon and method: the model beside the naive forecast, the trailing
-    empirical quantiles and GARCH(1,1)-t, on the same origins."""
+    empirical quantiles, GARCH(1,1)-t and HAR-X alone (metrics saved before HAR-X was a baseline have
+    no such rows), on the same origins."""
     rows = []
     for h in sorted({*(t for t in TABLE_HORIZONS if t <= horizon), horizon}):
         model = metrics["by_horizon"].get(str(h))
@@ -182,15 +184,28 @@ def verdict(metrics: dict[str, Any]) -> list[str]:
     if not first:
         return []
     lines = [_mae_sentence(first["mase"]), _coverage_sentence(first["coverage_80"]), *_band_sentences(first)]
+    blend = _blend_sentence(metrics)
+    return [*lines, blend] if blend else lines
+
+
+def _blend_sentence(metrics: dict[str, Any]) -> str | None:
+    """The blend's weights: one day ahead, and per horizon when they change with it (metrics saved
+    before per-horizon weights have one pair, ``garch_weight`` and ``har_weight``)."""
     weight, har = metrics.get("garch_weight") or 0.0, metrics.get("har_weight") or 0.0
-    if weight or har:
-        parts = [f"{1 - weight - har:.0%} network", f"{weight:.0%} GARCH" if weight else "",
-                 f"{har:.0%} HAR-X (range-variance regression)" if har else ""]
-        lines.append(
-            f"The forecast averages the quantiles of several models ({', '.join(p for p in parts if p)}; "
-            "the weights were chosen before the test period)."
-        )
-    return lines
+    pairs = set(zip(metrics.get("garch_weight_by_horizon") or [weight], metrics.get("har_weight_by_horizon") or [har],
+                    strict=False))
+    if not any(g or h for g, h in pairs):
+        return None
+    parts = [f"{1 - weight - har:.0%} network", f"{weight:.0%} GARCH" if weight else "",
+             f"{har:.0%} HAR-X (range-variance regression)" if har else ""]
+    varies = len(pairs) > 1
+    line = (
+        f"The forecast averages the quantiles of several models ({', '.join(p for p in parts if p)}"
+        f"{' one day ahead' if varies else ''}; the weights were chosen before the test period)."
+    )
+    if varies and metrics.get("blend_weights"):
+        line += f" The weights change with the horizon ({metrics['blend_weights']})."
+    return line
 
 
 def forecast_csv(result: dict[str, Any]) -> str:
@@ -236,7 +251,7 @@ def show_forecast(task: Any, source: str, name: str, horizon: int) -> None:
 
 
 def show_backtest(task: Any, source: str, horizon: int) -> None:
-    st.subheader("Backtest against naive, empirical quantiles and GARCH")
+    st.subheader("Backtest against naive, empirical quantiles, GARCH and HAR-X")
     stamp = (ui.model_path(MODEL) / "config.json").stat().st_mtime
     try:
         metrics = backtest(task, source, "test", stamp)

@@ -53,3 +53,16 @@ def test_every_committed_model_has_metrics_and_card():
         if folder.is_dir() and not folder.name.startswith("."):
             for name in ("config.json", "model.keras", "metrics.json", "MODEL_CARD.md"):
                 assert (folder / name).exists(), f"{folder.name} lacks {name}"
+
+
+def test_stock_baseline_table_copes_with_metrics_before_and_after_the_har_x_baseline(monkeypatch):
+    module = _results_table()
+    row = {"pinball": 0.0045, "coverage_80": 0.8, "width_80": 0.043}
+    old = {"baselines": {"garch": {"1": row}, "empirical": {"1": {**row, "pinball": 0.0047}}}}
+    monkeypatch.setattr(module, "load_metrics", lambda name: old)
+    table = module.garch_table()
+    assert "HAR-X" not in table and "| 1 | 0.00450 | 0.800 | 0.0430 | 0.00470 (0.800) |" in table
+    new = {"baselines": {**old["baselines"], "har_x": {"1": {**row, "pinball": 0.0044, "coverage_80": 0.79}}}}
+    monkeypatch.setattr(module, "load_metrics", lambda name: new)
+    table = module.garch_table()
+    assert "HAR-X pinball (coverage)" in table and "| 0.00470 (0.800) | 0.00440 (0.790) |" in table

@@ -86,4 +86,22 @@ def test_verdict_says_when_the_forecast_is_blended_with_garch():
     blended = " ".join(verdict({"by_horizon": {"1": row}, "garch_weight": 0.4}))
     assert "60% network, 40% GARCH" in blended and "beat" in blended
     three = " ".join(verdict({"by_horizon": {"1": row}, "garch_weight": 0.1, "har_weight": 0.4}))
-    assert "50% network, 10% GARCH, 40% HAR-X" in three
+    assert "50% network, 10% GARCH, 40% HAR-X" in three and "change with the horizon" not in three
+    # Weights per horizon (metrics saved since blend_per_horizon): horizon 1's, then the compact line.
+    per_h = {"by_horizon": {"1": row}, "garch_weight": 0.1, "har_weight": 0.4,
+             "garch_weight_by_horizon": [0.1, 0.3], "har_weight_by_horizon": [0.4, 0.0],
+             "blend_weights": "model/GARCH/HAR-X h1 0.50/0.10/0.40, h2 0.70/0.30/0.00"}
+    text = " ".join(verdict(per_h))
+    assert "10% GARCH, 40% HAR-X (range-variance regression) one day ahead" in text
+    assert "change with the horizon (model/GARCH/HAR-X h1 0.50/0.10/0.40, h2 0.70/0.30/0.00)" in text
+
+
+def test_backtest_table_has_a_har_x_row_when_the_metrics_have_one():
+    from apps.views.stock import backtest_table
+
+    row = {"mae": 0.01, "mase": 1.0, "coverage_80": 0.8, "width_80": 0.04, "pinball": 0.004}
+    metrics = {"by_horizon": {"1": row}, "baselines": {"garch": {"1": row}}}
+    assert "HAR-X (range-variance regression)" not in backtest_table(metrics, 1).index.get_level_values(1)
+    metrics["baselines"]["har_x"] = {"1": {**row, "pinball": 0.002}}
+    table = backtest_table(metrics, 1)
+    assert table.loc[("1 trading day", "HAR-X (range-variance regression)"), "pinball / GARCH"] == 0.5

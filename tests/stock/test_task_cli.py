@@ -33,6 +33,12 @@ def test_train_saved_everything(tiny_model):
     assert config["har_weight"] == choice["har_weight"] and "har_weight" in card
     assert len(choice["pinball_by_weight"]) == 231
     assert choice["garch_weight"] + choice["har_weight"] <= 1 and np.isfinite(choice["pinball_har"])
+    # ... once per group of horizons (blend_per_horizon, on by default), horizon 1's in the config.
+    assert config["blend_per_horizon"] and [g["horizons"] for g in choice["by_group"]] == ["1", "2-5"]
+    assert len(choice["garch_weight_by_horizon"]) == len(choice["har_weight_by_horizon"]) == 5
+    assert (choice["garch_weight_by_horizon"][0], choice["har_weight_by_horizon"][0]) == (
+        config["garch_weight"], config["har_weight"])
+    assert "model/GARCH/HAR-X" in card and "har_x" in walk["baselines"]
 
 
 def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys):
@@ -69,7 +75,8 @@ def test_evaluate_json_backtests_after_the_cutoff(tiny_model, series_csv, capsys
     assert row["mae_naive"] == pytest.approx(naive_mae, rel=1e-9)
     assert row["mase"] == pytest.approx(row["mae"] / naive_mae, rel=1e-9)
     assert metrics["baselines"]["naive"]["1"]["mase"] == pytest.approx(1.0)
-    assert set(metrics["baselines"]) == {"naive", "drift", "seasonal_naive", "empirical", "garch"}
+    assert set(metrics["baselines"]) == {"naive", "drift", "seasonal_naive", "empirical", "garch", "har_x"}
+    assert len(metrics["garch_weight_by_horizon"]) == 5 and metrics["blend_weights"].startswith("model/GARCH/HAR-X")
 
 
 def test_evaluate_save_writes_metrics(tiny_model, series_csv, tmp_path):

@@ -14,6 +14,8 @@ Baselines, all causal (rows ``<= T`` only):
 - ``garch``: GARCH(1,1) with Student-t shocks, refitted every 20 days on the trailing 1,000 days
   (``garch.GarchForecaster``); the interval model a practitioner would pick, and the one to beat
   on pinball loss.
+- ``har_x``: HAR-X alone (``har.HarMarketForecaster``), the blend's third member, in ``evaluate`` and
+  the walk-forward (which have every series of the run for its market columns).
 """
 
 from __future__ import annotations
@@ -277,24 +279,35 @@ BASELINES: tuple[Callable[[int, int], Any], ...] = (
 
 
 def make_baselines(
-    window: int = 500, season: int = 5, garch_refit_every: int = 20, garch_window: int = 1000
+    window: int = 500,
+    season: int = 5,
+    garch_refit_every: int = 20,
+    garch_window: int = 1000,
+    har_datas: Sequence[F.Prepared] | None = None,
 ) -> list[Any]:
-    """Every baseline forecaster: ``BASELINES`` plus GARCH (``garch_refit_every=0`` leaves it out).
+    """Every baseline forecaster: ``BASELINES`` plus GARCH (``garch_refit_every=0`` leaves it out) and
+    HAR-X alone (``har_x``, with ``har_datas``).
 
     Args:
         window: trailing days of the empirical-quantile baseline.
         season: rows per season of the seasonal-naive baseline.
         garch_refit_every: rows between GARCH refits (0 = no GARCH).
         garch_window: trailing days each GARCH fit sees.
+        har_datas: every series of the run, for HAR-X's market columns (``har.HarMarketForecaster``);
+            None = no HAR-X.
 
     Example:
 
     >>> [f.name for f in make_baselines()]
     ['naive', 'drift', 'seasonal_naive', 'empirical', 'garch']
+    >>> make_baselines(har_datas=[])[-1].name
+    'har_x'
     """
     made = [make(window, season) for make in BASELINES]
     if garch_refit_every:
         made.append(GarchForecaster(garch_refit_every, garch_window))
+    if har_datas is not None:
+        made.append(HarMarketForecaster(list(har_datas)))
     return made
 
 
@@ -666,8 +679,8 @@ def walk_forward(
     garch_window: int = 1000,
     features: Sequence[str] = F.FEATURES,
     conformal_window: int = 0,
-    garch_weight: float = 0.0,
-    har_weight: float = 0.0,
+    garch_weight: float | Sequence[float] = 0.0,
+    har_weight: float | Sequence[float] = 0.0,
     seed: int = 1234,
     log: Callable[[str], None] = print,
 ) -> WalkForwardResult:
@@ -682,8 +695,8 @@ def walk_forward(
     the model's outer quantiles are recalibrated on the trailing origins (forecast by the current
     model, outcomes known before the origin). With ``garch_weight`` the (recalibrated) model's
     quantiles are then averaged with GARCH's, and with ``har_weight`` with HAR-X's
-    (``har.HarMarketForecaster`` over all of ``datas``; ``combination.blend``), as ``StockTask``
-    forecasts.
+    (``har.HarMarketForecaster`` over all of ``datas``; ``combination.blend``; a weight is one number
+    or one per horizon), as ``StockTask`` forecasts. HAR-X alone is a baseline too (``har_x``).
     """
     rng = np.random.default_rng(seed)
     started = time.perf_counter()
@@ -693,12 +706,12 @@ def walk_forward(
         longest = max((len(d) for d in datas), default=0)
         raise OptionError("min_train", min_train, f"must be below the longest series' length ({longest} rows)")
     model, scaler = make_model(), None
-    others = make_baselines(baseline_window, season, garch_refit_every, garch_window)
-    # The blend shares the baseline's GARCH, so each fit is made once for both.
+    others = make_baselines(baseline_window, season, garch_refit_every, garch_window, har_datas=datas)
+    # The blend shares the baselines' GARCH, so each fit is made once for both, and their HAR-X.
     garch = next((f for f in others if f.name == "garch"), None)
-    if garch_weight and garch is None:
+    if np.any(garch_weight) and garch is None:
         garch = GarchForecaster(window=garch_window)
-    har = HarMarketForecaster(list(datas)) if har_weight else None
+    har = next(f for f in others if f.name == "har_x")
     parts: list[Forecasts] = []
     for k, start in enumerate(starts):
         end = starts[k + 1] if k + 1 < len(starts) else np.datetime64("9999-12-31")

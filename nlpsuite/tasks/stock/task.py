@@ -24,12 +24,23 @@ from nlpsuite.errors import NlpsuiteError, OptionError, check_choice
 from nlpsuite.tasks.base import Task, TaskConfig
 from nlpsuite.tasks.stock import backtest as B
 from nlpsuite.tasks.stock import features as F
-from nlpsuite.tasks.stock.combination import WEIGHT_GRID, blend, choose_weights, mean_pinball
+from nlpsuite.tasks.stock.combination import (
+    WEIGHT_GRID,
+    blend,
+    choose_weights,
+    choose_weights_by_horizon,
+    describe_weights,
+    horizon_groups,
+    mean_pinball,
+)
 from nlpsuite.tasks.stock.garch import GarchForecaster
 from nlpsuite.tasks.stock.har import HarMarketForecaster
 from nlpsuite.tasks.stock.model import build_model, compile_model
 
-__all__ = ["StockConfig", "StockTask", "feature_names", "walk_forward"]
+__all__ = ["StockConfig", "StockTask", "blend_weights", "feature_names", "walk_forward"]
+
+# The blend's members as reports name them: the network first, then the ``blend`` order.
+BLEND_NAMES = ("model", "GARCH", "HAR-X")
 
 BUNDLED = ",".join(prices.BOKEH_PREFIX + t for t in prices.BOKEH_TICKERS)
 
@@ -89,6 +100,14 @@ class StockConfig(TaskConfig):
             ``garch_weight`` when ``choose_garch_weight`` is on (every pair of 0, 0.05, .., 1 summing to
             at most 1; the same h = 1 pinball rule; kept in ``assets/garch_weight.json``). Off = use
             ``har_weight`` as given.
+        blend_per_horizon: at training, choose the weights once per group of horizons (1 | 2-5 |
+            6-10 | 11-20, ``combination.horizon_groups``, by the dev pinball loss over the group's
+            horizons) instead of once at h = 1 for all, so that HAR-X, strong a few days ahead and weak
+            after, carries weight only where it helps. The weights of every horizon are kept in
+            ``assets/garch_weight.json`` (``garch_weight_by_horizon``, ``har_weight_by_horizon``) and
+            used by ``predict``, ``evaluate`` and the walk-forward; ``garch_weight`` and ``har_weight``
+            then hold horizon 1's. Read only at training: a model saved with one pair (before this
+            option, or with it off, or with both weights set by hand) uses that pair at every horizon.
 
     Example:
     >>> config = StockConfig(lookback=20, horizon=5)
@@ -133,6 +152,7 @@ class StockConfig(TaskConfig):
     # 0 so that a config saved before HAR-X loads unchanged; training chooses it (choose_har_weight).
     har_weight: float = 0.0
     choose_har_weight: bool = True
+    blend_per_horizon: bool = True
 
     def validate(self) -> None:
         super().validate()
@@ -227,12 +247,14 @@ class StockTask(Task):
         if (config.choose_garch_weight and config.garch_refit_every) or config.choose_har_weight:
             choice = _choose_weights(datas, config, model, scaler, np.datetime64(split["dev_start"]))
             config = dataclasses.replace(config, garch_weight=choice["garch_weight"], har_weight=choice["har_weight"])
-        walk = _run_walk_forward(datas, config) if config.walk_forward else None
         names = [d.name for d in datas]
         assets = {
             "scaler": scaler.to_json(),
             "training": {"series": names, "train_end": config.train_end, **split},
         }
+        if choice is not None:
+            assets["garch_weight"] = choice
+        walk = _run_walk_forward(datas, config, assets) if config.walk_forward else None
         notes = [
             f"Features ({len(scaler.features)}): daily log returns, EWMA volatility path and regime, "
             "volume, overnight gaps, Parkinson / Garman-Klass / Rogers-Satchell range volatility over "
@@ -240,20 +262,13 @@ class StockTask(Task):
             "volatility, so the model applies to any ticker.",
             "Quantiles 10/50/90% of the h-day log return, h = 1..horizon; they cannot cross (median + softplus gaps).",
         ]
-        if choice is not None:
-            assets["garch_weight"] = choice
-        if config.garch_weight or config.har_weight or choice is not None:
-            chosen = (
-                f"chosen on the dev period's {choice['origins']} h=1 outcomes, pinball {choice['pinball']:.5f} "
-                f"vs the model's {choice['pinball_model']:.5f}, GARCH's {choice['pinball_garch']:.5f} and "
-                f"HAR-X's {choice['pinball_har']:.5f}"
-                if choice is not None else "set by hand"
-            )
+        garch_weights, har_weights = blend_weights(config, assets)
+        if garch_weights.any() or har_weights.any() or choice is not None:
             notes.append(
                 f"Forecasts average the (recalibrated) model's quantiles with GARCH(1,1)-t's and HAR-X's "
                 f"(a HAR regression of the log daily range variance with market, leverage and calendar "
-                f"regressors), weights {config.garch_weight:g} on GARCH (garch_weight) and "
-                f"{config.har_weight:g} on HAR-X (har_weight), {chosen}."
+                f"regressors), weights {describe_weights(BLEND_NAMES, [garch_weights, har_weights])}, "
+                f"{_choice_note(choice) if choice is not None else 'set by hand'}."
             )
         if walk is not None:
             assets["walk_forward"] = walk
@@ -289,13 +304,13 @@ class StockTask(Task):
         config = self.config
         datas = _load(data, config.lookback, config.horizon)
         cutoff = _parse_date(self.assets.get("training", {}).get("train_end", config.train_end), "train_end")
-        baselines = B.make_baselines(
-            config.baseline_window, config.season, config.garch_refit_every, config.garch_window
-        )
-        # The model's blend reuses the baseline's GARCH fits (one fit per refit row for both).
-        garch = next((f for f in baselines if f.name == "garch"), None)
         # HAR-X's market columns read every series given here, as in the walk-forward at training.
-        har = HarMarketForecaster(datas) if config.har_weight else None
+        baselines = B.make_baselines(
+            config.baseline_window, config.season, config.garch_refit_every, config.garch_window, har_datas=datas
+        )
+        # The model's blend reuses the baselines' GARCH fits (one fit per refit row for both) and HAR-X.
+        garch = next((f for f in baselines if f.name == "garch"), None)
+        har = next(f for f in baselines if f.name == "har_x")
         forecasters = [self.forecaster(garch, har), *baselines]
         parts = []
         for d in datas:
@@ -316,8 +331,7 @@ class StockTask(Task):
             "train_end": str(cutoff) if cutoff is not None else "",
             "data": ", ".join(d.name for d in datas),
             "refits": 0,
-            "garch_weight": config.garch_weight,
-            "har_weight": config.har_weight,
+            **_weights_report(*self.blend_weights()),
             **report,
             "units": "log price (0.01 ~ 1% of the price); mase = mae / naive mae, same origins",
             "notes": [n for d in datas for n in d.series.notes],
@@ -326,10 +340,14 @@ class StockTask(Task):
             report["walk_forward_at_training"] = self.assets["walk_forward"]
         return report
 
+    def blend_weights(self) -> tuple[np.ndarray, np.ndarray]:
+        """GARCH's and HAR-X's weights in the forecast at horizons 1..``horizon`` (see ``blend_weights``)."""
+        return blend_weights(self.config, self.assets)
+
     def forecaster(self, garch: Any = None, har: Any = None) -> Any:
         """The saved model as a backtest forecaster: recalibrated when ``conformal_window > 0``, then
-        averaged with GARCH(1,1)-t's quantiles (``garch_weight``) and HAR-X's (``har_weight``;
-        ``combination.blend``).
+        averaged with GARCH(1,1)-t's quantiles and HAR-X's at each horizon's weights
+        (``blend_weights``; ``combination.blend``).
 
         Args:
             garch: a ``GarchForecaster`` to share, e.g. the backtest's baseline (default a new one).
@@ -339,11 +357,12 @@ class StockTask(Task):
         config = self.config
         model = B.ModelForecaster(self.model, F.Scaler.from_json(self.assets["scaler"]), config.lookback)
         model = B.recalibrate(model, config.conformal_window, config.lookback)
-        if config.garch_weight and garch is None:
+        garch_weights, har_weights = self.blend_weights()
+        if garch_weights.any() and garch is None:
             garch = GarchForecaster(config.garch_refit_every, config.garch_window)
-        if config.har_weight and har is None:
+        if har_weights.any() and har is None:
             har = HarMarketForecaster([])
-        return blend(model, [(garch, config.garch_weight), (har, config.har_weight)])
+        return blend(model, [(garch, garch_weights), (har, har_weights)])
 
     # ---------------------------------------------------------------------------------- prediction
 
@@ -526,33 +545,108 @@ def _fit_final(
     return model, scaler, split
 
 
+def blend_weights(config: StockConfig, assets: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """GARCH's and HAR-X's weights in the forecast at horizons 1..``config.horizon``, each ``[horizon]``
+    (the network's is the rest): those chosen per horizon at training (``blend_per_horizon``;
+    ``assets["garch_weight"]``'s ``*_by_horizon`` lists), else ``config``'s one pair at every horizon
+    (a model saved before per-horizon weights, or with them off or set by hand).
+
+    Args:
+        config: the model's config.
+        assets: the model's assets.
+
+    Example:
+    >>> config = StockConfig(horizon=3, garch_weight=0.1, har_weight=0.35)
+    >>> [w.tolist() for w in blend_weights(config, {})]  # one pair: the same weights at every horizon
+    [[0.1, 0.1, 0.1], [0.35, 0.35, 0.35]]
+    >>> chosen = {"garch_weight_by_horizon": [0.1, 0.2, 0.2], "har_weight_by_horizon": [0.35, 0.0, 0.0]}
+    >>> [w.tolist() for w in blend_weights(config, {"garch_weight": chosen})]
+    [[0.1, 0.2, 0.2], [0.35, 0.0, 0.0]]
+    """
+    chosen = assets.get("garch_weight") or {}
+    weights = []
+    for key in ("garch_weight", "har_weight"):
+        by_horizon = chosen.get(f"{key}_by_horizon")
+        if by_horizon is None:
+            weights.append(np.full(config.horizon, float(getattr(config, key))))
+            continue
+        if len(by_horizon) != config.horizon:
+            raise NlpsuiteError(
+                f"assets/garch_weight.json: {key}_by_horizon holds {len(by_horizon)} weights for a "
+                f"{config.horizon}-day horizon; retrain with `make train-stock`"
+            )
+        weights.append(np.asarray(by_horizon, dtype=np.float64))
+    return weights[0], weights[1]
+
+
+def _weights_report(garch: np.ndarray, har: np.ndarray) -> dict[str, Any]:
+    """The blend weights in ``evaluate``'s metrics: horizon 1's under the old keys, every horizon's in
+    lists, and a compact line for the model card."""
+    return {
+        "garch_weight": float(garch[0]),
+        "har_weight": float(har[0]),
+        "garch_weight_by_horizon": garch.tolist(),
+        "har_weight_by_horizon": har.tolist(),
+        "blend_weights": describe_weights(BLEND_NAMES, [garch, har]),
+    }
+
+
+def _choice_note(choice: dict[str, Any]) -> str:
+    """How the weights were chosen, for the model card: the h = 1 losses, and each group's relative ones."""
+    note = (
+        f"chosen on the dev period's {choice['origins']} h=1 outcomes, pinball {choice['pinball']:.5f} vs the "
+        f"model's {choice['pinball_model']:.5f}, GARCH's {choice['pinball_garch']:.5f} and HAR-X's "
+        f"{choice['pinball_har']:.5f}"
+    )
+    groups = [g for g in choice.get("by_group", []) if g["horizons"] != "1"]
+    if not groups:
+        return note + " (the same weights at every horizon)"
+    return note + "; per horizon group (blend_per_horizon), dev pinball relative to the model's: " + "; ".join(
+        f"h{g['horizons']} {g['ratio']:.4f} (GARCH alone {g['ratio_garch']:.4f}, HAR-X alone {g['ratio_har']:.4f})"
+        for g in groups
+    )
+
+
 def _choose_weights(
     datas: list[F.Prepared], config: StockConfig, model: Any, scaler: F.Scaler, dev_start: np.datetime64
 ) -> dict[str, Any]:
-    """``garch_weight`` and ``har_weight`` with the lowest h = 1 pinball loss on the dev origins (outcomes
-    up to ``train_end``), over the simplex grid of ``combination.choose_weights``; a weight whose
-    ``choose_*`` option is off stays as configured.
+    """``garch_weight`` and ``har_weight`` with the lowest pinball loss on the dev origins (outcomes up to
+    ``train_end``), over the simplex grid of ``combination.choose_weights``: at h = 1 for every horizon,
+    or with ``blend_per_horizon`` once per group of horizons (``combination.choose_weights_by_horizon``);
+    a weight whose ``choose_*`` option is off stays as configured.
 
     The dev period only decided when to stop training, so the model was never fitted on these
-    outcomes; none of them is a test outcome.
+    outcomes; none of them is a test outcome (each horizon's outcomes are cut at ``train_end``).
     """
     pick_garch = config.choose_garch_weight and config.garch_refit_every
     grids = (
         WEIGHT_GRID if pick_garch else (config.garch_weight,),
         WEIGHT_GRID if config.choose_har_weight else (config.har_weight,),
     )
-    y, members = _dev_forecasts(datas, config, model, scaler, dev_start)
+    y, valid, members = _dev_forecasts(datas, config, model, scaler, dev_start)
     if not len(y):
         nan = float("nan")
-        return {"garch_weight": config.garch_weight if not pick_garch else 0.0,
-                "har_weight": config.har_weight if not config.choose_har_weight else 0.0, "origins": 0,
+        pair = (0.0 if pick_garch else config.garch_weight, 0.0 if config.choose_har_weight else config.har_weight)
+        return {"garch_weight": pair[0], "har_weight": pair[1], "origins": 0, **_by_horizon([pair] * config.horizon),
                 "pinball": nan, "pinball_model": nan, "pinball_garch": nan, "pinball_har": nan}
-    (garch_weight, har_weight), losses = choose_weights(y, members["model"], [members["garch"], members["har"]], grids)
-    solo = {name: mean_pinball(y, q) if q.any() else float("nan") for name, q in members.items()}
-    return {
+    others = [members["garch"], members["har"]]
+    if config.blend_per_horizon:
+        by_horizon, groups = choose_weights_by_horizon(
+            y, valid, members["model"], others, grids, horizon_groups(config.horizon)
+        )
+    else:
+        by_horizon, groups = [], []
+    # Horizon 1 (every dev origin has its outcome): the choice itself without blend_per_horizon, and the
+    # loss of every pair (the first group's choice is the same one).
+    h1 = valid[:, 0]
+    best, losses = choose_weights(y[h1, 0], members["model"][h1, 0], [o[h1, 0] for o in others], grids)
+    garch_weight, har_weight = by_horizon[0] if by_horizon else best
+    solo = {name: mean_pinball(y[h1, 0], q[h1, 0]) if q.any() else float("nan") for name, q in members.items()}
+    record = {
         "garch_weight": garch_weight,
         "har_weight": har_weight,
-        "origins": int(len(y)),
+        **_by_horizon(by_horizon or [best] * config.horizon),
+        "origins": int(h1.sum()),
         "pinball": losses[garch_weight, har_weight],
         "pinball_model": solo["model"],
         "pinball_garch": solo["garch"],
@@ -560,14 +654,36 @@ def _choose_weights(
         # JSON keys: "garch_weight,har_weight".
         "pinball_by_weight": {f"{g:g},{h:g}": loss for (g, h), loss in losses.items()},
     }
+    if groups:
+        nan = float("nan")
+        record["by_group"] = [
+            {
+                "horizons": g["horizons"],
+                "garch_weight": g["weights"][0],
+                "har_weight": g["weights"][1],
+                "outcomes": g["outcomes"],
+                "ratio": g["ratio"],
+                "ratio_garch": g["ratio_alone"][0] if members["garch"].any() else nan,
+                "ratio_har": g["ratio_alone"][1],
+            }
+            for g in groups
+        ]
+    return record
+
+
+def _by_horizon(pairs: list[tuple[float, float]]) -> dict[str, list[float]]:
+    return {"garch_weight_by_horizon": [g for g, _ in pairs], "har_weight_by_horizon": [h for _, h in pairs]}
 
 
 def _dev_forecasts(
     datas: list[F.Prepared], config: StockConfig, model: Any, scaler: F.Scaler, dev_start: np.datetime64
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """h = 1 outcomes ``[n]`` at the dev origins, and each member's quantiles there ``{name: [n, 3]}``
-    (``model``: the recalibrated network, ``garch``, ``har``: HAR-X over every series; all 0 = none)."""
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """Outcomes ``y [n, horizon]`` at the dev origins (those whose h = 1 outcome is dated up to
+    ``train_end``), ``valid [n, horizon]`` marking the outcomes that exist and are dated up to
+    ``train_end``, and each member's quantiles there ``{name: [n, horizon, 3]}`` (``model``: the
+    recalibrated network, ``garch``, ``har``: HAR-X over every series; all 0 = none)."""
     cutoff = _parse_date(config.train_end, "train_end")
+    horizon = config.horizon
     forecaster = B.recalibrate(B.ModelForecaster(model, scaler, config.lookback), config.conformal_window,
                                config.lookback)
     members = {
@@ -575,24 +691,34 @@ def _dev_forecasts(
         "garch": GarchForecaster(config.garch_refit_every, config.garch_window) if config.garch_refit_every else None,
         "har": HarMarketForecaster(datas),
     }
-    ys, quantiles = [], {name: [] for name in members}
+    ys, valids, quantiles = [], [], {name: [] for name in members}
     for data in datas:
         rows = np.arange(F.first_origin(config.lookback), len(data) - 1)
         known = data.dates[rows + 1] <= cutoff if cutoff is not None else np.ones(len(rows), bool)
         rows = rows[(data.dates[rows] >= dev_start) & known]
-        if len(rows):
-            ys.append(F.targets(data, rows, 1)[0][:, 0])
-            for name, member in members.items():
-                quantiles[name].append(
-                    member.forecast(data, rows, 1)[:, 0] if member is not None else np.zeros((len(rows), 3))
-                )
+        if not len(rows):
+            continue
+        y, valid = F.targets(data, rows, horizon)
+        if cutoff is not None:  # an h-day outcome after train_end is a test outcome: never read
+            ahead = np.minimum(rows[:, None] + np.arange(1, horizon + 1), len(data) - 1)
+            valid &= data.dates[ahead] <= cutoff
+        ys.append(np.where(valid, y, 0.0))
+        valids.append(valid)
+        for name, member in members.items():
+            quantiles[name].append(
+                member.forecast(data, rows, horizon) if member is not None else np.zeros((len(rows), horizon, 3))
+            )
     if not ys:
-        return np.zeros(0), {}
-    return np.concatenate(ys), {name: np.concatenate(q) for name, q in quantiles.items()}
+        return np.zeros((0, horizon)), np.zeros((0, horizon), bool), {}
+    return np.concatenate(ys), np.concatenate(valids), {name: np.concatenate(q) for name, q in quantiles.items()}
 
 
-def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) -> Any:
-    """The walk-forward backtest with refits that ``train`` runs (``kwargs`` go to ``backtest.walk_forward``)."""
+def walk_forward(
+    datas: list[F.Prepared], config: StockConfig, assets: dict[str, Any] | None = None, **kwargs: Any
+) -> Any:
+    """The walk-forward backtest with refits that ``train`` runs (``kwargs`` go to ``backtest.walk_forward``),
+    blended at the weights of ``blend_weights(config, assets)`` (default: ``config``'s pair at every horizon)."""
+    garch_weights, har_weights = blend_weights(config, assets or {})
     return B.walk_forward(
         datas,
         lookback=config.lookback,
@@ -610,15 +736,15 @@ def walk_forward(datas: list[F.Prepared], config: StockConfig, **kwargs: Any) ->
         garch_window=config.garch_window,
         features=feature_names(config),
         conformal_window=config.conformal_window,
-        garch_weight=config.garch_weight,
-        har_weight=config.har_weight,
+        garch_weight=garch_weights,
+        har_weight=har_weights,
         seed=config.seed,
         **kwargs,
     )
 
 
-def _run_walk_forward(datas: list[F.Prepared], config: StockConfig) -> dict[str, Any]:
-    result = walk_forward(datas, config)
+def _run_walk_forward(datas: list[F.Prepared], config: StockConfig, assets: dict[str, Any]) -> dict[str, Any]:
+    result = walk_forward(datas, config, assets)
     report = B.full_report(result.forecasts, config.horizon)
     return {
         "refit_every": config.refit_every,
