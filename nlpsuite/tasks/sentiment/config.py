@@ -49,6 +49,11 @@ class SentimentConfig(TaskConfig):
             features) beside the pooled encoder, before the classifier; 0 = none.
         ngram_buckets: rows of the n-gram embedding table (collisions share a row).
         ngram_dim: the n-gram embedding size.
+        ngram_member: make the n-gram bag a classifier of its own (fastText: the bag -> Dense(classes)),
+            trained on its own loss beside the recurrent classifier(s) and averaged with them in the saved
+            model, instead of feeding the recurrent classifier. Trained jointly under one loss, the
+            recurrent branch fits the training texts within a few epochs and the bag stops learning; as
+            a member it trains until the average stops improving. Needs ``ngram_order``.
         contrast_rules: apply the English contrast rules of ``nlpsuite.tasks.sentiment.contrast`` ("A but B" is
             decided by B; "A, though B" by A): while training, the classifier also imitates its own
             prediction pulled towards its prediction on the deciding clause (Hu et al. 2016's rule
@@ -94,9 +99,15 @@ class SentimentConfig(TaskConfig):
     ngram_order: int = 0
     ngram_buckets: int = 2**17
     ngram_dim: int = 32
+    ngram_member: bool = False
     contrast_rules: bool = False
     rule_strength: float = 6.0
     rule_imitation: float = 0.6
+
+    @property
+    def members(self) -> int:
+        """The classifiers the saved model averages: the recurrent ``ensemble`` and the n-gram member."""
+        return self.ensemble + int(self.ngram_member)
 
     def validate(self) -> None:
         super().validate()
@@ -104,6 +115,8 @@ class SentimentConfig(TaskConfig):
         self.require_at_least(3, "max_vocab")  # ids 0 and 1 are padding and OOV
         self.require_fraction("dropout", "token_dropout")
         self.require_at_least(0.0, "rule_strength", "ngram_order")
+        if self.ngram_member and not self.ngram_order:
+            raise OptionError("ngram_member", self.ngram_member, "needs ngram_order (the n-gram orders to read)")
         if self.ngram_order:
             self.require_at_least(2, "ngram_buckets")
             self.require_at_least(1, "ngram_dim")

@@ -16,8 +16,9 @@ __all__ = ["averaged", "build_members", "build_model", "compile_forward", "compi
 
 
 def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> keras.Model:
-    """Embedding -> recurrent stack -> pooling -> Dense(classes, softmax); with ``config.ensemble`` > 1,
-    the average of that many independently initialised members' probabilities.
+    """Embedding -> recurrent stack -> pooling -> Dense(classes, softmax); with ``config.ensemble`` > 1
+    or ``config.ngram_member``, the average of the members' probabilities (independently initialised
+    recurrent classifiers, and a fastText classifier of the n-gram bag).
 
     This is the model that is saved and served: one ``[batch, classes]`` probabilities output either way.
 
@@ -35,6 +36,9 @@ def build_model(vocab_size: int, num_classes: int, config: SentimentConfig) -> k
     >>> ensemble = build_model(50, 3, SentimentConfig(embedding_dim=8, units=8, ensemble=3))
     >>> ensemble.output.shape, "embedding_m3" in [layer.name for layer in ensemble.layers]
     ((None, 3), True)
+    >>> with_ngrams = build_model(50, 2, SentimentConfig(embedding_dim=8, units=8, ngram_order=2, ngram_member=True))
+    >>> "ngram_classifier" in [layer.name for layer in with_ngrams.layers]  # a fastText member, averaged in
+    True
     """
     return averaged(build_members(vocab_size, num_classes, config))
 
@@ -61,6 +65,8 @@ def build_members(vocab_size: int, num_classes: int, config: SentimentConfig) ->
     """
     token_ids = keras.Input((None,), dtype="int32", name="token_ids")
     outputs = [_member(token_ids, vocab_size, num_classes, config, k) for k in range(config.ensemble)]
+    if config.ngram_member:
+        outputs.append(_ngram_member(token_ids, num_classes, config))
     if len(outputs) == 1:
         return keras.Model(token_ids, outputs[0], name="sentiment_classifier")
     return keras.Model(token_ids, outputs, name="sentiment_members")
@@ -104,7 +110,7 @@ def _member(token_ids: Any, vocab_size: int, num_classes: int, config: Sentiment
         name="encoder" + suffix,
     )(x)
     x = _pool(x, config, suffix)
-    if config.ngram_order:
+    if config.ngram_order and not config.ngram_member:
         # fastText's bag of n-grams beside the encoder: the classifier sums both kinds of evidence.
         bag = HashedNgramBag(config.ngram_buckets, config.ngram_dim, config.ngram_order, name="ngram_bag" + suffix)(ids)
         x = keras.layers.Concatenate(name="encoder_and_ngrams" + suffix)([x, bag])
@@ -113,6 +119,12 @@ def _member(token_ids: Any, vocab_size: int, num_classes: int, config: Sentiment
     return keras.layers.Dense(
         num_classes, activation="softmax", dtype="float32", name="classifier" + suffix
     )(x)
+
+
+def _ngram_member(token_ids: Any, num_classes: int, config: SentimentConfig) -> Any:
+    """fastText on ``token_ids``: the mean of its hashed n-grams' embeddings -> Dense(classes, softmax)."""
+    bag = HashedNgramBag(config.ngram_buckets, config.ngram_dim, config.ngram_order, name="ngram_bag")(token_ids)
+    return keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="ngram_classifier")(bag)
 
 
 def _pool(sequence: Any, config: SentimentConfig, suffix: str = "") -> Any:
@@ -181,12 +193,12 @@ def compiled_model(vocab_size: int, num_classes: int, config: SentimentConfig) -
     'categorical_crossentropy'
     """
     model = build_members(vocab_size, num_classes, config)
-    single = config.ensemble == 1
+    single = config.members == 1
     # Contrast-rule distillation trains on target distributions (``RuleTeacher``), not class ids.
     loss = "categorical_crossentropy" if config.contrast_rules else "sparse_categorical_crossentropy"
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm or None),
-        loss=loss if single else [loss] * config.ensemble,
+        loss=loss if single else [loss] * config.members,
         metrics=["accuracy"] if single else None,
         jit_compile=config.jit_compile,
     )

@@ -84,8 +84,8 @@ class SentimentTask(Task):
             teacher = RuleTeacher(train_labels, len(labels), train_ids, task._rule_spans(train_ids),
                                   task._network_probabilities, config.rule_strength, config.rule_imitation)
             callbacks, targets = [teacher], teacher.targets
-        train_set = make_dataset(train_ids, targets, config.batch_size, True, config.seed, targets=config.ensemble)
-        if config.ensemble == 1 and not config.contrast_rules:
+        train_set = make_dataset(train_ids, targets, config.batch_size, True, config.seed, targets=config.members)
+        if config.members == 1 and not config.contrast_rules:
             dev_set = make_dataset(dev_ids, dev_labels, config.batch_size * 2, False, config.seed)
             run.fit(members, train_set, dev_set, monitor="val_accuracy", mode="max",
                     shuffle=False)  # the batches are already shuffled, by length bucket
@@ -333,6 +333,9 @@ def _summary(config: SentimentConfig) -> str:
         f"Dense(classes, softmax); dropout {config.dropout}."
         + (f" An ensemble of {config.ensemble} such classifiers; the model averages their probabilities."
            if config.ensemble > 1 else "")
+        + (f" A bag of hashed token 1-{config.ngram_order}-grams ({config.ngram_buckets:,} x {config.ngram_dim})"
+           + (" is a classifier of its own, averaged in." if config.ngram_member else " joins the pooled encoder.")
+           if config.ngram_order else "")
     )
 
 
