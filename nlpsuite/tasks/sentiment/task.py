@@ -336,6 +336,9 @@ def _summary(config: SentimentConfig) -> str:
         + (f" A bag of hashed token 1-{config.ngram_order}-grams ({config.ngram_buckets:,} x {config.ngram_dim})"
            + (" is a classifier of its own, averaged in." if config.ngram_member else " joins the pooled encoder.")
            if config.ngram_order else "")
+        + (f" Contrast rules (\"A but B\": B decides; \"A, though B\": A) are distilled while training "
+           f"(imitation {config.rule_imitation}) and pull every prediction towards its deciding clause's "
+           f"(strength {config.rule_strength})." if config.contrast_rules else "")
     )
 
 
