@@ -124,6 +124,8 @@ def _member(token_ids: Any, vocab_size: int, num_classes: int, config: Sentiment
 def _ngram_member(token_ids: Any, num_classes: int, config: SentimentConfig) -> Any:
     """fastText on ``token_ids``: the mean of its hashed n-grams' embeddings -> Dense(classes, softmax)."""
     bag = HashedNgramBag(config.ngram_buckets, config.ngram_dim, config.ngram_order, name="ngram_bag")(token_ids)
+    if config.ngram_step_scale != 1.0:  # a faster learner under Adam (see the option)
+        bag = keras.layers.Rescaling(config.ngram_step_scale, name="ngram_step_scale")(bag)
     return keras.layers.Dense(num_classes, activation="softmax", dtype="float32", name="ngram_classifier")(bag)
 
 
