@@ -110,3 +110,16 @@ def test_a_rule_model_trains_serves_the_projection_names_the_clause_and_reloads(
     assert loaded.config.contrast_rules
     np.testing.assert_allclose(loaded.class_probabilities(texts), served, atol=1e-5)
 
+
+
+def test_the_dataset_reads_targets_when_it_makes_a_batch():
+    # The teacher rewrites its targets in place after an epoch; the next pass over the dataset must see them.
+    from nlpsuite.tasks.sentiment.data import make_dataset
+
+    targets = np.array([[1.0, 0.0], [0.0, 1.0]], "float32")
+    dataset = make_dataset([np.array([3, 4]), np.array([5])], targets, 2, shuffle=True, seed=0)
+    first = {tuple(np.asarray(x)[i][:2]): np.asarray(y)[i].tolist() for x, y in dataset for i in range(2)}
+    targets[:] = [[0.25, 0.75], [0.5, 0.5]]
+    second = {tuple(np.asarray(x)[i][:2]): np.asarray(y)[i].tolist() for x, y in dataset for i in range(2)}
+    assert first == {(3, 4): [1.0, 0.0], (5, 0): [0.0, 1.0]}
+    assert second == {(3, 4): [0.25, 0.75], (5, 0): [0.5, 0.5]}
