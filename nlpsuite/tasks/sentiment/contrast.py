@@ -211,7 +211,8 @@ class RuleTeacher(keras.callbacks.Callback):
     the texts a contrast rule applies to, with ``q`` the network's rule projection (Hu et al. 2016).
 
     ``targets`` is updated in place, so a dataset that reads it batch by batch (``make_dataset``) trains
-    the next epoch on the new teacher; the first epoch trains on the gold labels alone.
+    the next epoch on the new teacher; the first epoch trains on the gold labels alone (as does the first
+    epoch of a resumed run: the teacher is recomputed, not saved, since it is a function of the weights).
 
     Args:
         labels: ``[n]`` gold class ids.
