@@ -278,7 +278,7 @@ def main() -> None:
         "A GRU over the last 60 days of log returns, daily ranges, overnight gaps and volume "
         "forecasts the 10%, 50% and 90% quantiles of the price up to 20 trading days ahead. Not "
         "investment advice: the backtest below says how much (or how little) that is worth, against "
-        "the naive forecast, trailing empirical quantiles and GARCH(1,1)-t."
+        "the naive forecast, trailing empirical quantiles, GARCH(1,1)-t and HAR-X."
     )
     task = ui.load_model(MODEL)
     if task is None:

@@ -249,7 +249,7 @@ def test_stock_forecasts(page, server_url, timings, require_model, shots):
     # Warm: another horizon for the same ticker (model loaded, backtest cached); the forecast is recomputed.
     horizon = page.get_by_role("slider", name="Horizon")
     warm_s = warm(page, lambda: horizon.press("ArrowLeft"), page.locator('[data-testid="stVegaLiteChart"]'))
-    assert page.get_by_text("Backtest against naive, empirical quantiles and GARCH").count() == 1
+    assert page.get_by_text("Backtest against naive, empirical quantiles, GARCH and HAR-X").count() == 1
     screenshot(page, shots, "stock")
     act(page, page.get_by_text("Upload CSV").click, page.locator('[data-testid="stFileUploader"]'))
     upload = page.locator('input[type="file"]')
