@@ -4,6 +4,7 @@ import csv
 import html
 import io
 import pathlib
+import re
 from typing import Any
 
 import pandas as pd
@@ -47,6 +48,15 @@ def shaded_tokens(contributions: list[dict[str, Any]], joiner: str) -> str:
     return f'<div style="line-height: 2">{joiner.join(spans)}</div>'
 
 
+def readable(tokens: str) -> str:
+    """Space-joined word tokens as text: no space before punctuation or a split contraction ("is n't").
+
+    >>> readable("a gripping , beautifully acted film that is n't long")
+    "a gripping, beautifully acted film that isn't long"
+    """
+    return re.sub(r" (?=[,.;:!?)]|n't\b|'(?:s|re|ve|ll|d|m)\b)", "", tokens)
+
+
 def show_result(task: Any, result: dict[str, Any]) -> None:
     st.subheader(f"{result['label']}")
     for label, p in sorted(result["probabilities"].items(), key=lambda kv: -kv[1]):
@@ -55,7 +65,7 @@ def show_result(task: Any, result: dict[str, Any]) -> None:
     if result.get("deciding_clause"):
         st.caption(
             f"Contrast rule: in \"A but B\" B decides, in \"A, though B\" A does; here "
-            f"\"{result['deciding_clause']}\" pulled the label towards its own reading."
+            f"\"{readable(result['deciding_clause'])}\" pulled the label towards its own reading."
         )
     st.caption(
         "Token contributions (occlusion): how much the probability of the predicted label drops "

@@ -91,3 +91,10 @@ def test_unusable_tables_are_refused_in_plain_words(models_dir, monkeypatch, dat
     by_label(at.file_uploader, UPLOADER).set_value(("upload.csv", data, "text/csv")).run()
     assert not at.exception and not at.dataframe
     assert message in at.error[0].value
+
+
+def test_a_deciding_clause_reads_as_text():
+    from apps.views.sentiment import readable
+
+    assert readable("a gripping , beautifully acted film that is n't long .") == \
+        "a gripping, beautifully acted film that isn't long."
