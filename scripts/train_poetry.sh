@@ -39,7 +39,6 @@ if [ "$ONLY" = all ] || [ "$ONLY" = zh ]; then
 fi
 
 if [ "$ONLY" = all ] || [ "$ONLY" = en ]; then
-  # Dropout 0.2: at ~30 passes over the 1M-character corpus a 2x256 LSTM overfits without it.
   INIT=()
   [ -n "${INIT_FROM_EN:-}" ] && INIT=(--set init_from="$INIT_FROM_EN")
   # Session 6: 2 x 512 with dropout 0.5 (Karpathy's char-rnn regularisation) replaces 2 x 256 / 0.2, which
