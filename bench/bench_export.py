@@ -9,6 +9,9 @@ most the Keras task's, for NER and sentiment). Rows: ``model``, ``task``, ``form
 ``size_bytes``, ``latency_ms``, ``vs_keras``; a variant that could not run has a ``note`` instead, and
 models or runtimes that are missing are listed in ``notes``. ``bench.export_report`` renders the README
 tables from the JSON.
+
+After retraining some models, ``python -m bench.bench_export --models sentiment-en stock`` measures those
+models only and replaces their rows in ``bench/results/export.json`` (the other rows stay, with a note).
 """
 
 from __future__ import annotations
@@ -84,23 +87,65 @@ def run(quick: bool = False) -> dict[str, Any]:
     notes += [f"{fmt} skipped: {why}" for fmt, why in missing.items()]
     variants = [v for v in (VARIANTS[:3] if quick else VARIANTS) if v[0] not in missing]
     repeats = 3 if quick else 20
-    rows = []
     with tempfile.TemporaryDirectory() as work:
-        for name in names:
-            folder = ROOT / "saved_models" / name
-            task_name = json.loads((folder / "config.json").read_text(encoding="utf-8"))["task"]
-            keras_ms = None
-            for fmt, quantize in variants:
-                row: dict[str, Any] = {"model": name, "task": task_name, "format": fmt, "quantize": quantize}
-                try:
-                    row.update(_measure(name, fmt, quantize, folder, Path(work), repeats))
-                except Exception as exc:  # one variant failing (a converter error) leaves the others measured
-                    row["note"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
-                    rows.append(row)
-                    continue
-                keras_ms = row["latency_ms"] if fmt == "keras" else keras_ms
-                row["vs_keras"] = round(keras_ms / row["latency_ms"], 2) if keras_ms else None
-                if fmt == "litert" and quantize == "none" and task_name in TARGET_TASKS and keras_ms:
-                    row["litert_le_keras"] = row["latency_ms"] <= keras_ms
-                rows.append(row)
+        rows = [row for name in names for row in _model_rows(name, variants, repeats, Path(work))]
     return {"rows": rows, "notes": notes, "repeats": repeats}
+
+
+def _model_rows(name: str, variants: Any, repeats: int, work: Path) -> list[dict[str, Any]]:
+    """One row per variant of the saved model ``name`` (a variant that fails gets a ``note``)."""
+    folder = ROOT / "saved_models" / name
+    task_name = json.loads((folder / "config.json").read_text(encoding="utf-8"))["task"]
+    keras_ms, rows = None, []
+    for fmt, quantize in variants:
+        row: dict[str, Any] = {"model": name, "task": task_name, "format": fmt, "quantize": quantize}
+        try:
+            row.update(_measure(name, fmt, quantize, folder, work, repeats))
+        except Exception as exc:  # one variant failing (a converter error) leaves the others measured
+            row["note"] = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
+            rows.append(row)
+            continue
+        keras_ms = row["latency_ms"] if fmt == "keras" else keras_ms
+        row["vs_keras"] = round(keras_ms / row["latency_ms"], 2) if keras_ms else None
+        if fmt == "litert" and quantize == "none" and task_name in TARGET_TASKS and keras_ms:
+            row["litert_le_keras"] = row["latency_ms"] <= keras_ms
+        rows.append(row)
+    return rows
+
+
+def replace_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``old`` with every row of a model in ``new`` replaced by ``new``'s rows, in ``old``'s model order.
+
+    Example:
+    >>> old = [{"model": "a", "ms": 1}, {"model": "b", "ms": 2}]
+    >>> replace_rows(old, [{"model": "a", "ms": 3}])
+    [{'model': 'a', 'ms': 3}, {'model': 'b', 'ms': 2}]
+    """
+    order = list(dict.fromkeys(r["model"] for r in old + new))
+    replaced = {r["model"] for r in new}
+    rows = [r for r in old if r["model"] not in replaced] + new
+    return sorted(rows, key=lambda r: order.index(r["model"]))  # stable: variants keep their order
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``--models A B``: rerun those models' rows in ``bench/results/export.json``, keeping the rest."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.bench_export")
+    parser.add_argument("--models", nargs="+", required=True, choices=sorted(INPUTS))
+    args = parser.parse_args(argv)
+    path = ROOT / "bench" / "results" / f"{NAME}.json"
+    result = json.loads(path.read_text(encoding="utf-8"))
+    variants = [v for v in VARIANTS if v[0] not in _missing_runtimes()]
+    with tempfile.TemporaryDirectory() as work:
+        new = [row for name in args.models for row in _model_rows(name, variants, result["repeats"], Path(work))]
+    result["rows"] = replace_rows(result["rows"], new)
+    result.setdefault("notes", []).append(
+        f"rows of {', '.join(args.models)} rerun on their own ({time.strftime('%Y-%m-%d')}) after those models changed"
+    )
+    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
