@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import keras
 import pytest
 
 import nlpsuite
@@ -55,12 +56,31 @@ def test_running_text_model(en_model_dir):
 
 
 def test_training_continues_from_a_saved_model(en_model_dir, tiny_config, tmp_path):
-    config = tiny_config(cell="gru", init_from=str(en_model_dir), steps_per_epoch=1, seed=7)
+    # The regularisers are not architecture: a model trained without them continues with them.
+    config = tiny_config(
+        cell="gru", init_from=str(en_model_dir), steps_per_epoch=1, seed=7, recurrent_dropout=0.25, weight_decay=0.1
+    )
     task = PoetryTask.train(str(FIXTURES / "tiny.txt"), config, out=tmp_path / "more")
     assert task.codec.vocab.tokens == nlpsuite.load(en_model_dir).codec.vocab.tokens
     assert any("continued from" in note for note in task.info["notes"])
+    recurrent = [layer for layer in task.model._flatten_layers() if isinstance(layer, keras.layers.RNN)]
+    assert recurrent and {layer.cell.recurrent_dropout for layer in recurrent} == {0.25}
+    assert PoetryTask._compiled(len(task.codec), config, None).optimizer.weight_decay == 0.1
     with pytest.raises(NlpsuiteError, match="set the same options to continue it"):
         PoetryTask.train(str(FIXTURES / "tiny.txt"), tiny_config(init_from=str(en_model_dir)))
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"architecture": "rwkv", "recurrent_dropout": 0.2}, "needs a recurrent cell"),
+        ({"recurrent_dropout": 1.0}, r"must be in \[0, 1\)"),
+        ({"weight_decay": -0.1}, "must be at least 0"),
+    ],
+)
+def test_regulariser_options_are_checked(tiny_config, options, message):
+    with pytest.raises(NlpsuiteError, match=message):
+        tiny_config(**options).validate()
 
 
 def test_too_little_data_is_a_clear_error(tmp_path, tiny_config):

@@ -60,6 +60,7 @@ def build_model(
     dropout: float,
     architecture: str | None = None,
     num_heads: int = 4,
+    recurrent_dropout: float = 0.0,
 ) -> keras.Model:
     """The full-sequence character LM (what is trained, evaluated and saved).
 
@@ -73,6 +74,7 @@ def build_model(
         dropout: before the output layer (and between recurrent layers, inside decoder layers).
         architecture: one of ``ARCHITECTURES``; default ``cell``.
         num_heads: attention heads (``transformer`` only).
+        recurrent_dropout: dropout on the recurrent state of each LSTM/GRU layer (``lstm``/``gru`` only).
 
     Example:
 
@@ -87,7 +89,14 @@ def build_model(
     ids = keras.Input((None,), dtype="int32", name="ids")
     if architecture in ("lstm", "gru"):
         x = keras.layers.Embedding(vocab_size, embedding_dim, name=EMBEDDING)(ids)
-        x = recurrent_stack(units, num_layers=num_layers, cell=architecture, dropout=dropout, name=RECURRENT)(x)
+        x = recurrent_stack(
+            units,
+            num_layers=num_layers,
+            cell=architecture,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            name=RECURRENT,
+        )(x)
     elif architecture == "rwkv":
         from nlpsuite.layers.rwkv import RWKV
 

@@ -56,6 +56,10 @@ class PoetryConfig(TaskConfig):
         embedding_dim: character embedding size (LSTM/GRU; RWKV and the Transformer embed into
             ``units``).
         dropout: between recurrent layers and before the output layer.
+        recurrent_dropout: LSTM/GRU only: dropout on each layer's recurrent state, one mask per sequence
+            (Gal and Ghahramani's variational dropout); it regularises the recurrence that ``dropout`` leaves
+            alone, and rules out the cuDNN kernel.
+        weight_decay: decoupled weight decay of the Adam optimizer (AdamW's; 0 = none).
         seq_len: window length for running text (the truncation of back-propagation through time).
         steps_per_epoch: batches per "epoch" (an epoch is a checkpoint/dev-evaluation interval here:
             batches are drawn at random, so the model never waits for a full pass to be scored).
@@ -88,6 +92,8 @@ class PoetryConfig(TaskConfig):
     match_parameters: int = 0
     embedding_dim: int = 128
     dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    weight_decay: float = 0.0
     seq_len: int = 128
     steps_per_epoch: int = 200
     max_vocab: int = 4000
@@ -104,6 +110,14 @@ class PoetryConfig(TaskConfig):
             self.architecture = self.cell
         if self.architecture in ("lstm", "gru"):
             self.cell = self.architecture
+
+    def validate(self) -> None:
+        super().validate()
+        self.require_fraction("dropout", "recurrent_dropout")
+        self.require_at_least(0, "weight_decay")
+        if self.recurrent_dropout and self.architecture not in ("lstm", "gru"):
+            reason = f"needs a recurrent cell (lstm or gru), not {self.architecture}"
+            raise OptionError("recurrent_dropout", self.recurrent_dropout, reason)
 
 
 class PoetryTask(Task):
@@ -171,7 +185,9 @@ class PoetryTask(Task):
 
         model = cls._build(vocab_size, config)
         model.compile(
-            optimizer=keras.optimizers.Adam(config.learning_rate, clipnorm=config.clipnorm),
+            optimizer=keras.optimizers.Adam(
+                config.learning_rate, clipnorm=config.clipnorm, weight_decay=config.weight_decay or None
+            ),
             loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
             jit_compile=config.jit_compile,
         )
@@ -190,6 +206,7 @@ class PoetryTask(Task):
             num_layers=config.num_layers,
             cell=config.cell,
             dropout=config.dropout,
+            recurrent_dropout=config.recurrent_dropout,
             architecture=config.architecture,
             num_heads=config.num_heads,
         )
