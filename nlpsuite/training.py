@@ -427,7 +427,12 @@ class TrainingRun:
         return float(values[epoch]), epoch
 
     def info(self, *, data: str, split: str, model: Any, **facts: Any) -> dict[str, Any]:
-        """The model card's training facts (see :func:`training_info`): time, epochs and speed of this run."""
+        """The model card's training facts (see :func:`training_info`): time, epochs and speed of this run,
+        and ``best_dev`` (``{"metric", "value", "epoch"}``, the early-stopping monitor's best), which
+        retraining scripts compare to choose between models without looking at the test split."""
+        best = self.best()
+        if best is not None:
+            facts = {"best_dev": {"metric": self.monitor, "value": best[0], "epoch": best[1] + 1}, **facts}
         return training_info(
             data=data,
             split=split,

@@ -19,13 +19,18 @@ train_one() {  # name data options...
   local name=$1 data=$2; shift 2
   "$PY" -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" "${RESUME_FLAG[@]}" "$@"
   "$PY" -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
-  # Replace the committed model only when the new one scores higher on the same held-out split
-  # (FORCE=1 replaces it anyway); otherwise the new one stays in $OUT_ROOT for inspection.
-  if [[ "${FORCE:-0}" == 1 ]] || "$PY" - "$OUT_ROOT/$name/metrics.json" "saved_models/$name/metrics.json" <<'PYEOF'
+  # Replace the committed model only when the new one scored higher on its dev split while training
+  # (best_dev in config.json): choosing on the test split would tune on it. A committed model that records
+  # no dev score is kept; FORCE=1 replaces it anyway. The new one stays in $OUT_ROOT for inspection.
+  if [[ "${FORCE:-0}" == 1 ]] || "$PY" - "$OUT_ROOT/$name/config.json" "saved_models/$name/config.json" <<'PYEOF'
 import json, pathlib, sys
 new, old = (pathlib.Path(p) for p in sys.argv[1:])
-better = not old.exists() or json.loads(new.read_text())["accuracy"] > json.loads(old.read_text())["accuracy"]
-print(f"{new.parent.name}: {'replacing' if better else 'keeping'} the committed model")
+def dev(path):
+    return json.loads(path.read_text())["info"].get("best_dev", {}).get("value") if path.exists() else None
+new_dev, old_dev = dev(new), dev(old)
+better = not old.exists() or (old_dev is not None and new_dev is not None and new_dev > old_dev)
+print(f"{new.parent.name}: dev accuracy {new_dev} against the committed {old_dev}: "
+      f"{'replacing' if better else 'keeping'} the committed model")
 sys.exit(0 if better else 1)
 PYEOF
   then

@@ -16,6 +16,7 @@ import dataclasses
 import importlib
 import json
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -507,7 +508,7 @@ def render_model_card(name: str, info: Mapping[str, Any], config: Any,
         lines.append(
             f"- Speed: {timing['seconds_per_step']:.3f} s/step (median over epochs after the first), "
             f"{timing['steps']:,} steps; load average while training {timing['load_average_mean']:.2f} "
-            f"mean, {timing['load_average_max']:.2f} peak (this machine has {os.cpu_count()} cores)"
+            f"mean, {timing['load_average_max']:.2f} peak (the training machine has {_training_cores(info)} cores)"
         )
     if timing.get("stopped_by_budget"):
         lines.append(f"- Stopped by its wall-clock budget of {timing['max_minutes']:g} min")
@@ -550,6 +551,13 @@ def card_notes(card: str | os.PathLike) -> str:
         return ""
     _, marker, notes = path.read_text(encoding="utf-8").partition(CARD_NOTES_MARKER + "\n")
     return notes if marker else ""
+
+
+def _training_cores(info: Mapping[str, Any]) -> int:
+    """CPU cores of the machine that trained the model (its hardware note starts with them), not of the one
+    refreshing the card: a load average means nothing without them."""
+    match = re.match(r"(\d+) CPU cores", str(info.get("hardware", "")))
+    return int(match.group(1)) if match else os.cpu_count() or 1
 
 
 def without_optimizer(model: Any, build_inputs: Any = None) -> Any:

@@ -89,6 +89,14 @@ def test_model_card_has_the_facts():
         assert text in card
 
 
+def test_model_card_gives_the_load_against_the_training_machines_cores():
+    # A model trained on a 16-core GPU machine keeps its own core count when a 2-core machine refreshes the card.
+    timing = {"seconds_per_step": 0.12, "steps": 1000, "load_average_mean": 5.4, "load_average_max": 7.5}
+    info = {"hardware": "16 CPU cores (Intel Xeon), GPU:0", "timing": timing}
+    card = base.render_model_card("toy", info, ToyConfig(), {})
+    assert "5.40 mean, 7.50 peak (the training machine has 16 cores)" in card
+
+
 def test_refreshing_the_card_keeps_the_notes_below_its_marker(tmp_path):
     task = base.Task(ToyConfig(), model=None, info={"data": "toy"})
     task.write_metrics(tmp_path, {"f1": 0.5})
