@@ -63,6 +63,7 @@ def test_training_continues_from_a_saved_model(en_model_dir, tiny_config, tmp_pa
     task = PoetryTask.train(str(FIXTURES / "tiny.txt"), config, out=tmp_path / "more")
     assert task.codec.vocab.tokens == nlpsuite.load(en_model_dir).codec.vocab.tokens
     assert any("continued from" in note for note in task.info["notes"])
+    assert task.info["best_dev"]["metric"] == "val_loss" and task.info["best_dev"]["epoch"] == 1
     recurrent = [layer for layer in task.model._flatten_layers() if isinstance(layer, keras.layers.RNN)]
     assert recurrent and {layer.cell.recurrent_dropout for layer in recurrent} == {0.25}
     assert PoetryTask._compiled(len(task.codec), config, None).optimizer.weight_decay == 0.1
