@@ -3,6 +3,7 @@
     python -m bench.export_parity                   # every committed model x litert, onnx x none, dynamic
     python -m bench.export_parity --models ner-en stock --formats onnx --quantize none
     python -m bench.export_parity --resume          # after an interruption: only the rows still missing
+    python -m bench.export_parity --models poetry-en  # after retraining one: its rows rerun, the others kept
     python -m bench.export_parity --limit 200       # opt-in: first 200 test inputs (the JSON and table say so)
 
 For each model and each format x quantization it exports to a temp folder (``nlpsuite.export.export_model``,
@@ -37,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
+from itertools import product
 from pathlib import Path
 from typing import Any
 
@@ -438,7 +440,9 @@ def _progress(text: str) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench.export_parity", description=__doc__.split("\n")[0])
-    parser.add_argument("--models", nargs="+", default=list(MODELS), help="model folder names (default: all 9)")
+    parser.add_argument("--models", nargs="+", default=None,
+                        help="model folder names (default: all 9); naming some reruns their rows and keeps the "
+                             "other models' rows of --out")
     parser.add_argument("--formats", nargs="+", choices=FORMATS, default=list(FORMATS))
     parser.add_argument("--quantize", nargs="+", choices=QUANTIZE, default=list(QUANTIZE))
     parser.add_argument("--keras", choices=("metrics", "labels", "evaluate"), default="labels",
@@ -540,8 +544,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nlpsuite.training import hardware_description, software_description
 
     variants = [(f, q) for f in args.formats for q in args.quantize]
-    previous = _read_json(args.out).get("rows", []) if args.resume else []
-    kept = [r for r in previous if "error" not in r and r.get("limit") == args.limit]
+    named = args.models is not None
+    args.models = args.models or list(MODELS)
+    previous = _read_json(args.out) if args.resume or named else {}
+    kept = [
+        r for r in previous.get("rows", [])
+        if "error" not in r and r.get("limit") == args.limit and (args.resume or r["model"] not in args.models)
+    ]
+    notes = list(previous.get("notes", []))
+    if named and not args.resume and kept:
+        notes.append(f"rows of {', '.join(args.models)} rerun on their own ({time.strftime('%Y-%m-%d')}) "
+                     "after those models changed")
     payload = {
         "name": "export_parity",
         "hardware": hardware_description(),
@@ -553,6 +566,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "complete": False,
         "skipped": [],
         "rows": kept,
+        **({"notes": notes} if notes else {}),
     }
     start = time.perf_counter()
     for number, name in enumerate(args.models, 1):
@@ -568,7 +582,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                   f"({time.perf_counter() - start:.0f} s so far)")
         payload["rows"] += _run_worker(name, todo, args)
         _write(args.out, payload)
-    order = {(m, f, q): i for i, (m, f, q) in enumerate((m, f, q) for m in args.models for f, q in variants)}
+    # The file's model order first, so a model rerun on its own keeps its place in the table.
+    models = list(dict.fromkeys([*(r["model"] for r in previous.get("rows", [])), *args.models]))
+    keys = [(m, f, q) for m in models for f, q in product(FORMATS, QUANTIZE)]
+    order = {key: i for i, key in enumerate(keys)}
     payload["rows"].sort(key=lambda r: order.get((r["model"], r["format"], r["quantize"]), len(order)))
     payload["complete"] = True
     payload["seconds"] = round(time.perf_counter() - start, 1)

@@ -42,3 +42,25 @@ def test_parity_measures_a_model_and_records_a_broken_one(sentiment_model, tmp_p
     assert "only the first 5 test inputs of each model (`--limit 5`)" in table
     assert "| `sentiment-en` | ONNX | accuracy (%) |" in table
     assert "100.00% of 5" in table and "| `broken` | ONNX | error: " in table
+
+
+def test_naming_a_model_reruns_its_rows_and_keeps_the_others(sentiment_model, tmp_path):
+    from bench import export_parity
+
+    models = tmp_path / "models"
+    shutil.copytree(sentiment_model, models / "sentiment-en")
+    out = tmp_path / "parity.json"
+    argv = ["--model-dir", str(models), "--models", "sentiment-en", "--formats", "onnx", "--quantize", "none",
+            "--limit", "5", "--data", f"sentiment-en={FIXTURES / 'sentiment' / 'en'}", "--out", str(out)]
+    assert export_parity.main(argv) == 0
+    payload = json.loads(out.read_text())
+    [row] = payload["rows"]
+    assert "notes" not in payload  # nothing else was kept, so nothing to say
+    # Another model's row before it (kept as it is) and a stale figure in its own (replaced).
+    payload["rows"] = [{**row, "model": "ner-en"}, {**row, "keras": -1.0}]
+    out.write_text(json.dumps(payload))
+    assert export_parity.main(argv) == 0
+    payload = json.loads(out.read_text())
+    kept_and_rerun = [("ner-en", row["keras"]), ("sentiment-en", row["keras"])]
+    assert [(r["model"], r["keras"]) for r in payload["rows"]] == kept_and_rerun
+    assert "rows of sentiment-en rerun on their own" in payload["notes"][-1]
