@@ -20,16 +20,22 @@ train_one() {  # name data options...
   "$PY" -m nlpsuite train sentiment --data "$data" --out "$OUT_ROOT/$name" "${RESUME_FLAG[@]}" "$@"
   "$PY" -m nlpsuite evaluate --model "$OUT_ROOT/$name" --data "$data" --save
   # Replace the committed model only when the new one scored higher on its dev split while training
-  # (best_dev in config.json): choosing on the test split would tune on it. A committed model that records
-  # no dev score is kept; FORCE=1 replaces it anyway. The new one stays in $OUT_ROOT for inspection.
-  if [[ "${FORCE:-0}" == 1 ]] || "$PY" - "$OUT_ROOT/$name/config.json" "saved_models/$name/config.json" <<'PYEOF'
+  # (best_dev in config.json; the choice is made on dev, not test) and its held-out accuracy did not fall
+  # (a retrained model is committed when its metrics improve). A committed model that records no dev score
+  # is kept; FORCE=1 replaces it anyway. The new one stays in $OUT_ROOT for inspection.
+  if [[ "${FORCE:-0}" == 1 ]] || "$PY" - "$OUT_ROOT/$name" "saved_models/$name" <<'PYEOF'
 import json, pathlib, sys
 new, old = (pathlib.Path(p) for p in sys.argv[1:])
-def dev(path):
-    return json.loads(path.read_text())["info"].get("best_dev", {}).get("value") if path.exists() else None
+def read(folder, name):
+    return json.loads((folder / name).read_text()) if (folder / name).exists() else {}
+def dev(folder):
+    return read(folder, "config.json").get("info", {}).get("best_dev", {}).get("value")
 new_dev, old_dev = dev(new), dev(old)
-better = not old.exists() or (old_dev is not None and new_dev is not None and new_dev > old_dev)
-print(f"{new.parent.name}: dev accuracy {new_dev} against the committed {old_dev}: "
+new_acc, old_acc = read(new, "metrics.json").get("accuracy"), read(old, "metrics.json").get("accuracy")
+better = not old.exists() or (
+    None not in (new_dev, old_dev, new_acc, old_acc) and new_dev > old_dev and new_acc >= old_acc
+)
+print(f"{new.name}: dev {new_dev} (committed {old_dev}), test {new_acc} (committed {old_acc}): "
       f"{'replacing' if better else 'keeping'} the committed model")
 sys.exit(0 if better else 1)
 PYEOF
