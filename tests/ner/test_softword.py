@@ -156,7 +156,8 @@ def test_committed_chinese_model_still_loads_without_softword():
         result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
 
 
-def test_export_feeds_softword_as_one_more_int_input(softword_model, tmp_path):
+@pytest.mark.parametrize("fmt", ["litert", "onnx"])
+def test_export_feeds_softword_as_one_more_int_input(softword_model, fmt, tmp_path):
     from tests.export.conftest import edge_missing
 
     if edge_missing():
@@ -164,12 +165,15 @@ def test_export_feeds_softword_as_one_more_int_input(softword_model, tmp_path):
     from nlpsuite import cli, export
 
     task, out = softword_model
-    exported_dir = tmp_path / "onnx"
-    assert cli.main(["export", "--model", str(out), "--format", "onnx", "--quantize", "none",
+    exported_dir = tmp_path / fmt
+    assert cli.main(["export", "--model", str(out), "--format", fmt, "--quantize", "none",
                      "--out", str(exported_dir)]) == 0
     manifest = json.loads((exported_dir / "export.json").read_text())
-    assert "softword" in manifest["functions"]["tag"]["inputs"]
+    inputs = {spec["name"]: spec for spec in manifest["functions"]["tag"]["inputs"]}
+    assert inputs["softword"]["dtype"] == "int32" and set(inputs) == {"words", "casing", "bigrams", "softword"}
     exported = export.load(exported_dir)
+    sentences = [list("王芳毕业于清华大学"), [t.text for t in tokenize(MIXED, "zh")]]
+    assert exported.tag(sentences) == task.tag(sentences)
     texts = ["张伟，现任北京大学教授。", MIXED]
     for a, b in zip(task.predict(texts), exported.predict(texts), strict=True):
         assert [(e["type"], e["start"], e["end"]) for e in a["entities"]] == [
