@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from nlpsuite.data.segment import segment
 from nlpsuite.errors import NlpsuiteError
 
 __all__ = ["Tokenizer", "default_tokenizer", "detect_language", "han_fraction", "pad", "truncate"]
@@ -101,7 +102,7 @@ class Tokenizer:
             return _WORD_RE.findall(text)
         if self.kind == "char":
             return _CHAR_RE.findall(text)
-        return [w for w in _jieba().lcut(text) if w.strip()]
+        return [w for w in segment(text) if w.strip()]
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,15 +110,6 @@ class Tokenizer:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Tokenizer:
         return cls(**data)
-
-
-def _jieba() -> Any:
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
 
 
 _CONVERTER: Any = None

@@ -1,5 +1,5 @@
 """Named-entity recognition: a BiLSTM-CRF over words + characters + casing (English) or characters +
-bigrams (Chinese).
+bigrams (Chinese, optionally + jieba "softword" positions).
 
 Split the way keras-hub splits a model family: ``config`` (``NerConfig``), ``preprocess`` (features,
 vocabularies, batches), ``model`` (the network and its compiled inference function) and ``task``

@@ -36,6 +36,9 @@ class NerConfig(TaskConfig):
         bigrams: character-bigram features; None = on for Chinese, off for English.
         bigram_dim: size of the bigram embedding.
         min_bigram_count: bigrams rarer than this map to ``<unk>``.
+        softword: each character's position (B/M/E/S) in its jieba word as one more feature (Zhang & Yang
+            2018's "softword"); Chinese only (``language`` ``zh``, or ``auto`` on Chinese data).
+        softword_dim: size of the softword embedding.
         cell: ``lstm`` or ``gru``.
         units: recurrent units per direction.
         num_layers: stacked bidirectional layers.
@@ -81,6 +84,8 @@ class NerConfig(TaskConfig):
     bigrams: bool | None = None
     bigram_dim: int = 50
     min_bigram_count: int = 2
+    softword: bool = False
+    softword_dim: int = 20
     cell: str = "lstm"
     units: int = 100
     num_layers: int = 1
@@ -101,6 +106,10 @@ class NerConfig(TaskConfig):
         check_choice("char_encoder", self.char_encoder, ("cnn", "bilstm", "none"))
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
         self.require_fraction("dropout")
+        if self.softword and self.language == "en":
+            raise OptionError(
+                "softword", self.softword, "needs Chinese character input; set language=zh (or leave it auto)"
+            )
         try:
             scheme = conll.normalize_scheme(self.scheme)
         except NlpsuiteError:

@@ -2,8 +2,9 @@
 
 Inputs (a dict of int32 arrays, 0 = padding): ``words`` ``[batch, time]`` (lowercased word ids, or character
 ids for Chinese), ``chars`` ``[batch, time, chars]`` (English), ``casing`` ``[batch, time]``, ``bigrams``
-``[batch, time]`` (Chinese). Features are concatenated, dropped out, read by a bidirectional
-``recurrent_stack`` and scored by ``Dense(num_tags)`` + ``CRF`` with the scheme's transition constraints.
+``[batch, time]`` (Chinese) and, with the ``softword`` option, ``softword`` ``[batch, time]`` (Chinese).
+Features are concatenated, dropped out, read by a bidirectional ``recurrent_stack`` and scored by
+``Dense(num_tags)`` + ``CRF`` with the scheme's transition constraints.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from nlpsuite.layers.crf import CRF, CRFLoss, split_crf_output
 from nlpsuite.layers.recurrent import recurrent_stack
 from nlpsuite.ops.crf import crf_pairwise_decode, crf_pairwise_marginals
 from nlpsuite.tasks.ner.config import OPTIMIZERS
-from nlpsuite.tasks.ner.preprocess import CASING, NerPreprocessor
+from nlpsuite.tasks.ner.preprocess import CASING, SOFTWORD, NerPreprocessor
 
 __all__ = [
     "CRF_LAYER",
@@ -97,6 +98,14 @@ def build_model(
                 mask_zero=True,
                 name="bigram_embedding",
             )(bigrams)
+        )
+    if preprocessor.use_softword:
+        softword = keras.Input((None,), dtype="int32", name="softword")
+        inputs["softword"] = softword
+        features.append(
+            keras.layers.Embedding(
+                len(SOFTWORD), config.softword_dim, mask_zero=True, name="softword_embedding"
+            )(softword)
         )
     x = keras.layers.Concatenate(name="features")(features) if len(features) > 1 else features[0]
     x = keras.layers.Dropout(config.dropout, name="feature_dropout")(x)
@@ -254,7 +263,7 @@ def decode_outputs(outputs: Any, with_marginals: bool) -> Any:
 
 
 def input_dict(model: Any) -> dict[str, Any]:
-    """The model's inputs by name (``words``, ``chars``, ``casing``, ``bigrams``).
+    """The model's inputs by name (``words``, ``chars``, ``casing``, ``bigrams``, ``softword``).
 
     Example:
     >>> import keras

@@ -1,10 +1,12 @@
-"""NER preprocessing: token features (word, characters, casing, character bigrams), tag ids, batches.
+"""NER preprocessing: token features (word, characters, casing, character bigrams, softword), tag ids,
+batches.
 
 Everything here is NumPy and plain Python, saved with the model as JSON (``NerPreprocessor.to_dict``).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections import Counter
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from nlpsuite.data import conll
+from nlpsuite.data.segment import segment
 from nlpsuite.data.text import is_cjk
 from nlpsuite.data.vocab import OOV, PAD, Vocabulary
 from nlpsuite.errors import NlpsuiteError
@@ -25,6 +28,7 @@ __all__ = [
     "EOS",
     "OOV",
     "PAD",
+    "SOFTWORD",
     "Batch",
     "NerPreprocessor",
     "bigrams",
@@ -33,6 +37,7 @@ __all__ = [
     "load_vectors",
     "normalize_word",
     "pad_batch",
+    "softword",
 ]
 
 # Casing classes (Reimers & Gurevych 2017, plus CJK): a cheap signal that the lowercased word id loses.
@@ -51,6 +56,8 @@ CASING = (
 CASING_INDEX = {name: i for i, name in enumerate(CASING)}
 _DIGITS = re.compile(r"\d")
 EOS = "</s>"  # right neighbour of the last character, for bigrams
+# A character's position in its jieba word (Zhang & Yang 2018's "softword" feature); 0 is padding.
+SOFTWORD = ("<pad>", "B", "M", "E", "S")
 
 
 def casing(token: str) -> int:
@@ -103,6 +110,33 @@ def bigrams(tokens: Sequence[str]) -> list[str]:
     return [a + b for a, b in zip(tokens, [*tokens[1:], EOS], strict=True)]
 
 
+def softword(tokens: Sequence[str]) -> list[int]:
+    """Each token's position in the jieba word around it (``SOFTWORD`` ids: B, M, E or S), one per token.
+
+    The tokens are joined without spaces and segmented (``nlpsuite.data.segment``); a token that starts a
+    word is B, one that ends it E, both S, neither M. Training data and raw text reach this as the same
+    tokens, so both are segmented alike, and the result always has one id per token.
+
+    Args:
+        tokens: a sentence's tokens (Chinese NER: its characters).
+
+    Returns:
+        One id in 1-4 per token.
+
+    Example:
+    >>> [SOFTWORD[i] for i in softword(list("我来到北京清华大学"))]
+    ['S', 'B', 'E', 'B', 'E', 'B', 'M', 'M', 'E']
+    """
+    ends = {0, *itertools.accumulate(len(word) for word in segment("".join(tokens)))}
+    ids, start = [], 0
+    for token in tokens:
+        end = start + len(token)
+        position = ("S" if end in ends else "B") if start in ends else ("E" if end in ends else "M")
+        ids.append(SOFTWORD.index(position))
+        start = end
+    return ids
+
+
 @dataclass
 class Batch:
     """Padded arrays for one batch: the model's inputs and, for training, the tag ids.
@@ -138,6 +172,7 @@ class NerPreprocessor:
         data_scheme: the scheme of the training data, used when writing tags back out.
         language: ``en`` or ``zh``; decides how raw text is tokenised.
         use_casing: whether the model reads casing classes.
+        use_softword: whether the model reads each character's position in its jieba word (``softword``).
 
     Example:
     >>> from nlpsuite.data.conll import Sentence
@@ -165,6 +200,7 @@ class NerPreprocessor:
         data_scheme: str = "BIO",
         language: str = "en",
         use_casing: bool = True,
+        use_softword: bool = False,
     ) -> None:
         self.words = words
         self.chars = chars
@@ -176,6 +212,7 @@ class NerPreprocessor:
         self.data_scheme = data_scheme
         self.language = language
         self.use_casing = use_casing
+        self.use_softword = use_softword
 
     # -- building
     @classmethod
@@ -189,6 +226,7 @@ class NerPreprocessor:
         use_bigrams: bool,
         use_chars: bool = True,
         use_casing: bool = True,
+        use_softword: bool = False,
         lowercase: bool = True,
         min_word_count: int = 1,
         min_bigram_count: int = 2,
@@ -231,6 +269,7 @@ class NerPreprocessor:
             data_scheme,
             language,
             use_casing,
+            use_softword,
         )
 
     def word_counts(self, sentences: Sequence[conll.Sentence]) -> Counter[int]:
@@ -259,6 +298,8 @@ class NerPreprocessor:
             features["casing"] = [casing(t) for t in tokens]
         if self.bigrams is not None:
             features["bigrams"] = [self.bigrams.lookup(b) for b in bigrams(tokens)]
+        if self.use_softword:
+            features["softword"] = softword(tokens)
         return features
 
     def encode_tags(self, tags: Sequence[str], source_scheme: str) -> list[int]:
@@ -305,6 +346,7 @@ class NerPreprocessor:
             "data_scheme": self.data_scheme,
             "language": self.language,
             "use_casing": self.use_casing,
+            "use_softword": self.use_softword,
         }
 
     @classmethod
@@ -321,6 +363,7 @@ class NerPreprocessor:
                 str(data["data_scheme"]),
                 str(data["language"]),
                 bool(data.get("use_casing", True)),
+                bool(data.get("use_softword", False)),  # models saved before the option: off
             )
         except (KeyError, TypeError) as exc:
             raise NlpsuiteError(

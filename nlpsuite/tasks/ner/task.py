@@ -19,7 +19,7 @@ from nlpsuite import training
 from nlpsuite.data import conll, registry
 from nlpsuite.data.script import with_script_warnings
 from nlpsuite.data.text import cjk_ratio, tokenize
-from nlpsuite.errors import NlpsuiteError
+from nlpsuite.errors import NlpsuiteError, OptionError
 from nlpsuite.tasks.base import Asset, Task
 from nlpsuite.tasks.ner import model as ner_model
 from nlpsuite.tasks.ner.config import NerConfig
@@ -175,6 +175,10 @@ def _resolve_config(config: NerConfig, sentences: Sequence[conll.Sentence]) -> N
         sample = "".join(t for s in sentences[:500] for t in s.tokens)
         language = "zh" if cjk_ratio(sample) >= 1 / 3 else "en"
     bigrams = (language == "zh") if config.bigrams is None else config.bigrams
+    if config.softword and language == "en":  # language=auto chose English
+        raise OptionError(
+            "softword", config.softword, "needs Chinese character input, but the training data reads as English"
+        )
     return dataclasses.replace(config, language=language, bigrams=bigrams, scheme=conll.normalize_scheme(config.scheme))
 
 
@@ -187,6 +191,7 @@ def _build_preprocessor(config: NerConfig, splits: Splits, extra_words: Sequence
         use_bigrams=config.bigrams,
         use_chars=config.language == "en" and config.char_encoder != "none",
         use_casing=config.casing_dim > 0,
+        use_softword=config.softword,
         lowercase=config.lowercase,
         min_word_count=config.min_word_count,
         min_bigram_count=config.min_bigram_count,
@@ -506,6 +511,8 @@ def _summary(config: NerConfig, preprocessor: NerPreprocessor) -> str:
         parts.append(f"casing {config.casing_dim}")
     if preprocessor.bigrams is not None:
         parts.append(f"bigram embedding {config.bigram_dim}")
+    if preprocessor.use_softword:
+        parts.append(f"softword (jieba B/M/E/S) embedding {config.softword_dim}")
     return (
         f"{' + '.join(parts)} -> {config.num_layers}-layer Bi{config.cell.upper()} {config.units}x2 -> "
         f"CRF ({config.scheme} constraints) over {len(preprocessor.tags)} tags, types "
