@@ -132,7 +132,7 @@ def main() -> None:
     st.title("🏷️ Named entities")
     st.caption(
         "BiLSTM-CRF taggers: English words + characters + casing (CoNLL-2003: PER, LOC, ORG, MISC); "
-        "Chinese characters + bigrams (Resume NER)."
+        "Chinese characters + bigrams + jieba word positions (Resume NER)."
     )
     choice = st.radio("Model", list(MODELS), horizontal=True)
     name = MODELS[choice]
