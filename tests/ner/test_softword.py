@@ -139,8 +139,9 @@ def test_the_softword_input_changes_the_output(softword_model):
     assert not np.allclose(a, b)
 
 
-def test_committed_chinese_model_still_loads_without_softword():
-    """``saved_models/ner-zh`` predates the option: it loads, has no softword input and still tags."""
+def test_committed_chinese_model_reads_softword():
+    """``saved_models/ner-zh`` was trained with the option: it loads with a softword input and tags raw text
+    (models saved before the option: ``test_preprocessor_feature_and_its_saved_state``)."""
     model = ROOT / "saved_models" / "ner-zh"
     if not (model / "config.json").exists():
         pytest.skip(f"no model in {model} (make train-ner)")
@@ -148,9 +149,7 @@ def test_committed_chinese_model_still_loads_without_softword():
     from nlpsuite.tasks.ner.model import input_dict
 
     task = nlpsuite.load(model)
-    if task.config.softword:
-        pytest.skip("the committed ner-zh was retrained with softword")
-    assert not task.preprocessor.use_softword and "softword" not in input_dict(task.model)
+    assert task.config.softword and task.preprocessor.use_softword and "softword" in input_dict(task.model)
     (result,) = task.predict(["张伟，现任北京大学教授。"])
     assert result["entities"] and all(
         result["text"][e["start"]:e["end"]] == e["text"] for e in result["entities"])
