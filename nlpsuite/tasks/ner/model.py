@@ -81,32 +81,12 @@ def build_model(
             )(chars)
         )
     if config.casing_dim:
-        casing = keras.Input((None,), dtype="int32", name="casing")
-        inputs["casing"] = casing
-        features.append(
-            keras.layers.Embedding(
-                len(CASING), config.casing_dim, mask_zero=True, name="casing_embedding"
-            )(casing)
-        )
+        features.append(_id_feature(inputs, "casing", len(CASING), config.casing_dim, "casing_embedding"))
     if preprocessor.bigrams is not None:
-        bigrams = keras.Input((None,), dtype="int32", name="bigrams")
-        inputs["bigrams"] = bigrams
-        features.append(
-            keras.layers.Embedding(
-                len(preprocessor.bigrams),
-                config.bigram_dim,
-                mask_zero=True,
-                name="bigram_embedding",
-            )(bigrams)
-        )
+        bigram_count = len(preprocessor.bigrams)
+        features.append(_id_feature(inputs, "bigrams", bigram_count, config.bigram_dim, "bigram_embedding"))
     if preprocessor.use_softword:
-        softword = keras.Input((None,), dtype="int32", name="softword")
-        inputs["softword"] = softword
-        features.append(
-            keras.layers.Embedding(
-                len(SOFTWORD), config.softword_dim, mask_zero=True, name="softword_embedding"
-            )(softword)
-        )
+        features.append(_id_feature(inputs, "softword", len(SOFTWORD), config.softword_dim, "softword_embedding"))
     x = keras.layers.Concatenate(name="features")(features) if len(features) > 1 else features[0]
     x = keras.layers.Dropout(config.dropout, name="feature_dropout")(x)
     x = recurrent_stack(
@@ -129,6 +109,13 @@ def build_model(
     if word_vectors is not None:
         embedding.embeddings.assign(word_vectors.astype("float32"))
     return model
+
+
+def _id_feature(inputs: dict[str, Any], name: str, vocab_size: int, dim: int, layer_name: str) -> Any:
+    """A ``[batch, time]`` int input called ``name`` (added to ``inputs``), embedded in ``dim`` (0 = padding)."""
+    ids = keras.Input((None,), dtype="int32", name=name)
+    inputs[name] = ids
+    return keras.layers.Embedding(vocab_size, dim, mask_zero=True, name=layer_name)(ids)
 
 
 def make_optimizer(config: Any, steps_per_epoch: int) -> Any:
