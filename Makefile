@@ -30,7 +30,7 @@ app: install
 # in a temp folder with an empty NLPSUITE_DATA_DIR, as on a fresh machine), then the backend-agnostic
 # layer and op tests again on JAX.
 test: install
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(BIN)/python -m pytest -q -p no:cacheprovider --durations=15
 	$(BIN)/python -m pytest -q -p no:cacheprovider --doctest-modules nlpsuite
 	KERAS_BACKEND=jax $(BIN)/python -m pytest -q -p no:cacheprovider -m backend_agnostic tests/layers tests/ops
 
