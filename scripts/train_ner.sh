@@ -35,10 +35,11 @@ for name in ${MODELS}; do
   case "${name}" in
     ner-en)
       # Words (lowercased) + character CNN + casing -> BiLSTM 2x100 -> CRF (BIOES), no external vectors.
+      # Session 7: seed 1 was the best of four seeds on dev (the card has them).
       train_one ner-en conll2003 --epochs 40 --batch-size 64 \
         --set language=en --set word_dim=100 --set char_encoder=cnn --set char_dim=30 \
         --set char_output_dim=50 --set units=100 --set dropout=0.5 --set optimizer=adam \
-        --set learning_rate=0.0015 --set patience=6
+        --set learning_rate=0.0015 --set patience=6 --set seed=1
       ;;
     ner-zh)
       # Characters + character bigrams + softword (jieba B/M/E/S) + casing -> BiLSTM 2x100 -> CRF (BIOES);
