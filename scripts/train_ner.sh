@@ -43,8 +43,8 @@ for name in ${MODELS}; do
       ;;
     ner-zh)
       # Characters + character bigrams + softword (jieba B/M/E/S) + casing -> BiLSTM 2x100 -> CRF (BIOES);
-      # Resume is BMES. Session 7: softword (embedding 50) raised dev F1 by 0.68 on average over three paired seeds; seed 2
-      # was the best of them on dev (the card has the table).
+      # Resume is BMES. Session 7: softword (embedding 50) raised dev F1 by 0.68 on average over three
+      # paired seeds; seed 2 was the best of them on dev (the card has the table).
       train_one ner-zh resume --epochs 60 --batch-size 32 \
         --set language=zh --set word_dim=100 --set bigram_dim=50 --set units=100 --set dropout=0.4 \
         --set optimizer=adam --set learning_rate=0.002 --set patience=8 \

@@ -38,7 +38,7 @@ class NerConfig(TaskConfig):
         min_bigram_count: bigrams rarer than this map to ``<unk>``.
         softword: each character's position (B/M/E/S) in its jieba word as one more feature (Zhang & Yang
             2018's "softword"); Chinese only (``language`` ``zh``, or ``auto`` on Chinese data).
-        softword_dim: size of the softword embedding.
+        softword_dim: size of the softword embedding (50 did better than 20 on Resume's dev split).
         cell: ``lstm`` or ``gru``.
         units: recurrent units per direction.
         num_layers: stacked bidirectional layers.
@@ -85,7 +85,7 @@ class NerConfig(TaskConfig):
     bigram_dim: int = 50
     min_bigram_count: int = 2
     softword: bool = False
-    softword_dim: int = 20
+    softword_dim: int = 50
     cell: str = "lstm"
     units: int = 100
     num_layers: int = 1
