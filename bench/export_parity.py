@@ -553,8 +553,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     notes = list(previous.get("notes", []))
     if named and not args.resume and kept:
-        notes.append(f"rows of {', '.join(args.models)} rerun on their own ({time.strftime('%Y-%m-%d')}) "
-                     "after those models changed")
+        from bench.bench_export import rerun_notes
+
+        notes = rerun_notes(notes, args.models, time.strftime("%Y-%m-%d"))
     payload = {
         "name": "export_parity",
         "hardware": hardware_description(),
