@@ -73,9 +73,12 @@ def quiet_native_logs() -> Iterator[None]:
     read, write = os.pipe()
     os.dup2(write, 2)
     os.close(write)
+    # The reader's own copy of the real stderr, made here: the block may end (closing ``real``) before the
+    # thread starts running, and a dup made in the thread would then fail with EBADF.
+    forward_to = os.dup(real)
 
     def forward() -> None:
-        with os.fdopen(read, "rb") as pipe, os.fdopen(os.dup(real), "wb", buffering=0) as out:
+        with os.fdopen(read, "rb") as pipe, os.fdopen(forward_to, "wb", buffering=0) as out:
             for line in pipe:
                 if not NATIVE_LOG_LINE.match(line):
                     out.write(line)
