@@ -113,31 +113,6 @@ def _model_rows(name: str, variants: Any, repeats: int, work: Path) -> list[dict
     return rows
 
 
-def rerun_notes(notes: list[str], models: list[str], date: str) -> list[str]:
-    """``notes`` with one saying ``models`` were rerun on ``date``; earlier notes stop naming those models.
-
-    Example:
-    >>> notes = ["rows of a, b rerun on their own (2026-01-01) after those models changed"]
-    >>> rerun_notes(notes, ["b"], "2026-02-01")
-    ['rows of a rerun on their own (2026-01-01) after those models changed', \
-'rows of b rerun on their own (2026-02-01) after those models changed']
-    >>> rerun_notes(_, ["a"], "2026-03-01")[0]
-    'rows of b rerun on their own (2026-02-01) after those models changed'
-    """
-    import re
-
-    kept = []
-    for note in notes:
-        match = re.match(r"rows of (.+?) rerun on their own(.*)", note)
-        if not match:
-            kept.append(note)
-            continue
-        others = [m for m in match.group(1).split(", ") if m not in models]
-        if others:
-            kept.append(f"rows of {', '.join(others)} rerun on their own{match.group(2)}")
-    return [*kept, f"rows of {', '.join(models)} rerun on their own ({date}) after those models changed"]
-
-
 def replace_rows(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``old`` with every row of a model in ``new`` replaced by ``new``'s rows, in ``old``'s model order.
 
@@ -165,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as work:
         new = [row for name in args.models for row in _model_rows(name, variants, result["repeats"], Path(work))]
     result["rows"] = replace_rows(result["rows"], new)
+    from bench.export_report import rerun_notes
+
     result["notes"] = rerun_notes(result.get("notes", []), args.models, time.strftime("%Y-%m-%d"))
     path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return 0

@@ -553,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ]
     notes = list(previous.get("notes", []))
     if named and not args.resume and kept:
-        from bench.bench_export import rerun_notes
+        from bench.export_report import rerun_notes
 
         notes = rerun_notes(notes, args.models, time.strftime("%Y-%m-%d"))
     payload = {

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +222,26 @@ def readme_section(results: Path = RESULTS) -> str:
         else:
             parts.append(f"Not measured on this checkout yet: `{command}` writes `bench/results/{name}`.")
     return "\n\n".join(parts)
+
+
+def rerun_notes(notes: list[str], models: list[str], date: str) -> list[str]:
+    """``notes`` with one saying ``models`` were rerun on ``date``; earlier notes stop naming those models.
+
+    Example:
+    >>> notes = ["rows of a, b rerun on their own (2026-01-01) after those models changed"]
+    >>> rerun_notes(notes, ["b"], "2026-02-01")
+    ['rows of a rerun on their own (2026-01-01) after those models changed', \
+'rows of b rerun on their own (2026-02-01) after those models changed']
+    >>> rerun_notes(_, ["a"], "2026-03-01")[0]
+    'rows of b rerun on their own (2026-02-01) after those models changed'
+    """
+    kept = []
+    for note in notes:
+        match = re.match(r"rows of (.+?) rerun on their own(.*)", note)
+        if not match:
+            kept.append(note)
+            continue
+        others = [m for m in match.group(1).split(", ") if m not in models]
+        if others:
+            kept.append(f"rows of {', '.join(others)} rerun on their own{match.group(2)}")
+    return [*kept, f"rows of {', '.join(models)} rerun on their own ({date}) after those models changed"]
